@@ -1,0 +1,541 @@
+/**
+ * A Python module's scopes, bindings and call sites, built from one tree-sitter query
+ * pass (a JS-side walk over every node costs about 1 µs a node in web-tree-sitter; a
+ * query runs inside the wasm and returns only what we ask for).
+ *
+ * Name resolution follows Python's lexical scoping (module, function, lambda,
+ * comprehension; class bodies are invisible to nested functions) so that
+ * `import pickle as pk; pk.load(f)` resolves to `pickle.load` while a local variable or
+ * function named `pickle` or `load` resolves to nothing.
+ */
+import type { Node, Query, Tree } from 'web-tree-sitter';
+import type { GrammarParser } from '../parser';
+
+export type ScopeKind = 'module' | 'function' | 'class' | 'lambda' | 'comprehension';
+
+export type BindingKind =
+  | 'import'
+  | 'assign'
+  | 'augassign'
+  | 'param'
+  | 'def'
+  | 'class'
+  | 'for'
+  | 'as'
+  | 'walrus'
+  | 'global-decl';
+
+export interface Binding {
+  readonly name: string;
+  readonly kind: BindingKind;
+  /** The identifier (or import clause) that binds the name. */
+  readonly node: Node;
+  readonly scope: Scope;
+  /** Offset in UTF-16 code units where the binding happens. */
+  readonly start: number;
+  /** For `name = value` with a single target: the value expression. */
+  readonly value?: Node;
+  /** For imports: the fully qualified name bound (`import numpy as np` binds `numpy`). */
+  readonly imported?: string;
+}
+
+export class Scope {
+  readonly bindings = new Map<string, Binding[]>();
+  readonly globals = new Set<string>();
+  readonly children: Scope[] = [];
+  constructor(
+    readonly kind: ScopeKind,
+    readonly start: number,
+    readonly end: number,
+    readonly parent: Scope | undefined,
+    readonly node: Node | undefined,
+  ) {
+    parent?.children.push(this);
+  }
+
+  addBinding(b: Binding): void {
+    const list = this.bindings.get(b.name);
+    if (list) list.push(b);
+    else this.bindings.set(b.name, [b]);
+  }
+
+  contains(index: number): boolean {
+    return index >= this.start && index < this.end;
+  }
+}
+
+/** Modules that are the same module under another name. */
+const MODULE_ALIASES: Record<string, string> = {
+  cPickle: 'pickle',
+  _pickle: 'pickle',
+  'sklearn.externals.joblib': 'joblib',
+  'pandas.io.pickle': 'pandas',
+};
+
+export function canonicalModule(qualified: string): string {
+  for (const [alias, canonical] of Object.entries(MODULE_ALIASES)) {
+    if (qualified === alias) return canonical;
+    if (qualified.startsWith(alias + '.')) return canonical + qualified.slice(alias.length);
+  }
+  return qualified;
+}
+
+export type ConstValue =
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'none' }
+  | { kind: 'number'; value: number; text: string }
+  | { kind: 'string'; value: string };
+
+export class CallSite {
+  private argCache?: { positional: Node[]; keywords: Map<string, Node>; splat: boolean };
+  constructor(
+    readonly node: Node,
+    readonly func: Node,
+    readonly argumentList: Node | null,
+    readonly scope: Scope,
+    /** Resolved fully qualified name of the callee, e.g. `torch.load`; undefined for locals. */
+    readonly callee: string | undefined,
+  ) {}
+
+  private args() {
+    if (!this.argCache) {
+      const positional: Node[] = [];
+      const keywords = new Map<string, Node>();
+      let splat = false;
+      // `f(x for x in y)`: the argument is a generator expression, not an argument list.
+      if (this.argumentList?.type === 'generator_expression') positional.push(this.argumentList);
+      else
+        for (const child of this.argumentList?.namedChildren ?? []) {
+          if (!child) continue;
+          if (child.type === 'keyword_argument') {
+            const name = child.childForFieldName('name');
+            const value = child.childForFieldName('value');
+            if (name && value) keywords.set(name.text, value);
+          } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
+            splat = true;
+          } else if (child.type !== 'comment') {
+            positional.push(child);
+          }
+        }
+      this.argCache = { positional, keywords, splat };
+    }
+    return this.argCache;
+  }
+
+  get positional(): readonly Node[] {
+    return this.args().positional;
+  }
+
+  keyword(name: string): Node | undefined {
+    return this.args().keywords.get(name);
+  }
+
+  get keywordNames(): string[] {
+    return [...this.args().keywords.keys()];
+  }
+
+  /** `*args` or `**kwargs` in the call: any parameter may be set by them. */
+  get hasSplat(): boolean {
+    return this.args().splat;
+  }
+
+  /** The argument bound to a parameter given by position and name (`f(x)` or `f(name=x)`). */
+  argument(position: number, name: string): Node | undefined {
+    return this.keyword(name) ?? this.positional[position];
+  }
+}
+
+const INDEX_QUERY = `
+(import_statement) @import
+(import_from_statement) @import_from
+(function_definition name: (identifier) @def_name) @scope.function
+(class_definition name: (identifier) @class_name) @scope.class
+(lambda) @scope.lambda
+(list_comprehension) @scope.comprehension
+(set_comprehension) @scope.comprehension
+(dictionary_comprehension) @scope.comprehension
+(generator_expression) @scope.comprehension
+(parameters) @params
+(lambda_parameters) @params
+(assignment left: (_) @assign_left) @assign
+(augmented_assignment left: (_) @aug_left)
+(for_statement left: (_) @for_left)
+(for_in_clause left: (_) @for_left)
+(as_pattern alias: (as_pattern_target) @as_target)
+(named_expression name: (identifier) @walrus)
+(global_statement) @global
+(nonlocal_statement) @nonlocal
+(call) @call
+`;
+
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export class PythonModule {
+  readonly moduleScope: Scope;
+  readonly scopes: Scope[] = [];
+  readonly calls: CallSite[] = [];
+  /** Every import binding in document order. */
+  readonly imports: Binding[] = [];
+  /** Modules imported with `from m import *`. */
+  readonly starImports: string[] = [];
+  private callsByCallee?: Map<string, CallSite[]>;
+  private readonly importedRoots = new Set<string>();
+
+  constructor(
+    readonly tree: Tree,
+    readonly source: string,
+    query: Query,
+  ) {
+    const root = tree.rootNode;
+    this.moduleScope = new Scope('module', 0, Number.MAX_SAFE_INTEGER, undefined, root);
+    this.scopes.push(this.moduleScope);
+    this.build(query);
+  }
+
+  static parse(grammar: GrammarParser, source: string, oldTree?: Tree): PythonModule {
+    const tree = grammar.parser.parse(source, oldTree ?? null);
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    return new PythonModule(tree, source, grammar.query(INDEX_QUERY));
+  }
+
+  private build(query: Query): void {
+    const stack: Scope[] = [this.moduleScope];
+    const scopeAt = (index: number): Scope => {
+      while (stack.length > 1 && !stack[stack.length - 1].contains(index)) stack.pop();
+      return stack[stack.length - 1];
+    };
+    for (const { name, node } of query.captures(this.tree.rootNode)) {
+      const start = node.startIndex;
+      if (name.startsWith('scope.')) {
+        const parent = scopeAt(start);
+        const scope = new Scope(name.slice(6) as ScopeKind, start, node.endIndex, parent, node);
+        this.scopes.push(scope);
+        stack.push(scope);
+        continue;
+      }
+      const scope = scopeAt(start);
+      switch (name) {
+        case 'import':
+        case 'import_from':
+          this.addImport(node, scope);
+          break;
+        case 'def_name':
+        case 'class_name':
+          // The name of a def or class binds in the scope around it.
+          (scope.parent ?? scope).addBinding({
+            name: node.text,
+            kind: name === 'def_name' ? 'def' : 'class',
+            node,
+            scope: scope.parent ?? scope,
+            start,
+          });
+          break;
+        case 'params':
+          for (const p of node.namedChildren) if (p) this.bindParameter(p, scope);
+          break;
+        case 'assign_left': {
+          const assignment = node.parent;
+          const value = assignment?.childForFieldName('right') ?? undefined;
+          this.bindTarget(node, scope, 'assign', node.type === 'identifier' ? value : undefined);
+          break;
+        }
+        case 'aug_left':
+          this.bindTarget(node, scope, 'augassign');
+          break;
+        case 'for_left':
+          this.bindTarget(node, scope, 'for');
+          break;
+        case 'as_target':
+          for (const t of node.namedChildren) if (t) this.bindTarget(t, scope, 'as');
+          break;
+        case 'walrus': {
+          // PEP 572: an assignment expression in a comprehension binds in the enclosing function.
+          let target = scope;
+          while (target.kind === 'comprehension' && target.parent) target = target.parent;
+          target.addBinding({ name: node.text, kind: 'walrus', node, scope: target, start });
+          break;
+        }
+        case 'global':
+          for (const id of node.namedChildren) if (id?.type === 'identifier') scope.globals.add(id.text);
+          break;
+        case 'nonlocal':
+          break;
+        case 'call':
+          // Resolved after the loop: an alias bound later in the file (`load = pickle.load`
+          // below a function that calls `load`) must be known first.
+          this.calls.push(new CallSite(node, node, node.childForFieldName('arguments'), scope, undefined));
+          break;
+      }
+    }
+    for (let i = 0; i < this.calls.length; i++) {
+      const c = this.calls[i];
+      const func = c.node.childForFieldName('function') ?? c.node;
+      const callee = this.resolveExpression(func, c.scope);
+      this.calls[i] = new CallSite(c.node, func, c.argumentList, c.scope, callee);
+    }
+  }
+
+  private addImport(node: Node, scope: Scope): void {
+    if (node.type === 'import_statement') {
+      for (const item of node.childrenForFieldName('name')) {
+        if (!item) continue;
+        if (item.type === 'aliased_import') {
+          const dotted = item.childForFieldName('name')?.text ?? '';
+          const alias = item.childForFieldName('alias');
+          if (alias) this.addImportBinding(alias.text, canonicalModule(dotted), alias, scope);
+        } else {
+          // `import a.b.c` binds `a`.
+          const dotted = item.text;
+          const head = dotted.split('.')[0];
+          this.addImportBinding(head, canonicalModule(head), item, scope);
+          this.importedRoots.add(dotted.split('.')[0]);
+        }
+      }
+      return;
+    }
+    const moduleNode = node.childForFieldName('module_name');
+    if (!moduleNode) return;
+    // Relative imports name the project's own modules: they never resolve to a library.
+    const relative = moduleNode.type === 'relative_import';
+    const moduleName = relative ? '.' + moduleNode.text.replace(/^\.+/, '') : moduleNode.text;
+    if (!relative) this.importedRoots.add(moduleName.split('.')[0]);
+    for (const child of node.namedChildren) {
+      if (!child || child === moduleNode || child.equals(moduleNode)) continue;
+      if (child.type === 'wildcard_import') {
+        if (!relative) this.starImports.push(canonicalModule(moduleName));
+        continue;
+      }
+      if (child.type === 'aliased_import') {
+        const name = child.childForFieldName('name')?.text ?? '';
+        const alias = child.childForFieldName('alias');
+        if (alias) this.addImportBinding(alias.text, canonicalModule(`${moduleName}.${name}`), alias, scope);
+      } else if (child.type === 'dotted_name') {
+        const name = child.text;
+        this.addImportBinding(name, canonicalModule(`${moduleName}.${name}`), child, scope);
+      }
+    }
+  }
+
+  private addImportBinding(name: string, imported: string, node: Node, scope: Scope): void {
+    if (name.includes('.')) return;
+    const binding: Binding = { name, kind: 'import', node, scope, start: node.startIndex, imported };
+    scope.addBinding(binding);
+    this.imports.push(binding);
+    this.importedRoots.add(imported.replace(/^\./, '').split('.')[0]);
+  }
+
+  private bindParameter(p: Node, scope: Scope): void {
+    switch (p.type) {
+      case 'identifier':
+        scope.addBinding({ name: p.text, kind: 'param', node: p, scope, start: p.startIndex });
+        return;
+      case 'default_parameter':
+      case 'typed_default_parameter': {
+        const n = p.childForFieldName('name');
+        if (n?.type === 'identifier') scope.addBinding({ name: n.text, kind: 'param', node: n, scope, start: n.startIndex });
+        return;
+      }
+      case 'typed_parameter':
+      case 'list_splat_pattern':
+      case 'dictionary_splat_pattern': {
+        const n = p.namedChildren.find((c) => c?.type === 'identifier');
+        if (n) scope.addBinding({ name: n.text, kind: 'param', node: n, scope, start: n.startIndex });
+        else for (const c of p.namedChildren) if (c) this.bindParameter(c, scope);
+        return;
+      }
+      default:
+        for (const c of p.namedChildren) if (c) this.bindParameter(c, scope);
+    }
+  }
+
+  /** Binds every name in an assignment target (`a`, `a, (b, c)`, `[a, *b]`); attributes and subscripts bind nothing. */
+  private bindTarget(target: Node, scope: Scope, kind: BindingKind, value?: Node): void {
+    switch (target.type) {
+      case 'identifier': {
+        const bindIn = scope.globals.has(target.text) ? this.moduleScope : scope;
+        bindIn.addBinding({ name: target.text, kind, node: target, scope: bindIn, start: target.startIndex, value });
+        return;
+      }
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list':
+      case 'list_splat_pattern':
+      case 'parenthesized_expression':
+        for (const c of target.namedChildren) if (c) this.bindTarget(c, scope, kind);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Whether the file imports the module (or a submodule of it) anywhere. */
+  importsModule(root: string): boolean {
+    return this.importedRoots.has(root);
+  }
+
+  scopeAt(index: number): Scope {
+    let scope = this.moduleScope;
+    for (;;) {
+      const inner = scope.children.find((c) => c.contains(index));
+      if (!inner) return scope;
+      scope = inner;
+    }
+  }
+
+  /** Bindings visible for `name` from `scope`, following Python's scoping rules. */
+  lookup(name: string, scope: Scope): Binding[] | undefined {
+    let s: Scope | undefined = scope;
+    let first = true;
+    while (s) {
+      if (s.globals.has(name)) s = this.moduleScope;
+      // Class bodies are not visible to the functions nested in them.
+      if (first || s.kind !== 'class') {
+        const found = s.bindings.get(name);
+        if (found?.length) return found;
+      }
+      first = false;
+      s = s.parent;
+    }
+    return undefined;
+  }
+
+  /**
+   * The fully qualified name an identifier refers to, when it refers to something
+   * imported (`np` -> `numpy`), to an alias of an imported thing (`load = pickle.load`),
+   * or to a builtin (`open` -> `builtins.open`). Locals, parameters and project
+   * definitions resolve to undefined.
+   */
+  resolveName(name: string, scope: Scope, depth = 0): string | undefined {
+    const bindings = this.lookup(name, scope);
+    if (!bindings) {
+      for (const m of this.starImports) if (KNOWN_STAR_EXPORTS[m]?.has(name)) return `${m}.${name}`;
+      return BUILTINS.has(name) ? `builtins.${name}` : undefined;
+    }
+    // `try: import torch / except ImportError: torch = None` keeps meaning torch.
+    const meaningful = bindings.filter((b) => !(b.kind === 'assign' && b.value?.type === 'none'));
+    const imports = meaningful.filter((b) => b.kind === 'import');
+    if (imports.length && imports.length === meaningful.length) return imports[0].imported;
+    if (meaningful.length === 1 && depth < 8) {
+      const b = meaningful[0];
+      if (b.kind === 'assign' && b.value && (b.value.type === 'identifier' || b.value.type === 'attribute')) {
+        return this.resolveExpression(b.value, b.scope, depth + 1);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Qualified name of a name or attribute chain: `pk.load` -> `pickle.load`,
+   * `StandardScaler().fit` -> `sklearn.preprocessing.StandardScaler().fit`.
+   */
+  resolveExpression(node: Node, scope: Scope, depth = 0): string | undefined {
+    const text = node.type === 'identifier' || node.type === 'attribute' ? node.text : undefined;
+    if (text !== undefined && DOTTED.test(text)) {
+      const dot = text.indexOf('.');
+      const head = dot < 0 ? text : text.slice(0, dot);
+      const base = this.resolveName(head, scope, depth);
+      return base === undefined ? undefined : dot < 0 ? base : canonicalModule(base + text.slice(dot));
+    }
+    if (node.type === 'attribute') {
+      const object = node.childForFieldName('object');
+      const attr = node.childForFieldName('attribute');
+      if (!object || !attr) return undefined;
+      const base = this.resolveExpression(object, scope, depth);
+      return base === undefined ? undefined : `${base}.${attr.text}`;
+    }
+    if (node.type === 'call') {
+      const func = node.childForFieldName('function');
+      const base = func ? this.resolveExpression(func, scope, depth) : undefined;
+      return base === undefined ? undefined : `${base}()`;
+    }
+    if (node.type === 'parenthesized_expression') {
+      const inner = node.namedChildren[0];
+      return inner ? this.resolveExpression(inner, scope, depth) : undefined;
+    }
+    return undefined;
+  }
+
+  /** Calls whose callee resolves to one of `names` (fully qualified), in document order. */
+  callsTo(...names: string[]): CallSite[] {
+    if (!this.callsByCallee) {
+      this.callsByCallee = new Map();
+      for (const c of this.calls) {
+        if (c.callee === undefined) continue;
+        const list = this.callsByCallee.get(c.callee);
+        if (list) list.push(c);
+        else this.callsByCallee.set(c.callee, [c]);
+      }
+    }
+    if (names.length === 1) return this.callsByCallee.get(names[0]) ?? [];
+    const out: CallSite[] = [];
+    for (const n of names) out.push(...(this.callsByCallee.get(n) ?? []));
+    return out.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  }
+
+  /** Calls whose callee starts with a prefix such as `torch.` */
+  callsUnder(prefix: string): CallSite[] {
+    return this.calls.filter((c) => c.callee?.startsWith(prefix));
+  }
+
+  /**
+   * The constant an expression evaluates to when that is known statically: a literal,
+   * or a name bound exactly once (in the visible scope) to a literal.
+   */
+  constantValue(node: Node | undefined, scope?: Scope, depth = 0): ConstValue | undefined {
+    if (!node) return undefined;
+    switch (node.type) {
+      case 'true':
+        return { kind: 'bool', value: true };
+      case 'false':
+        return { kind: 'bool', value: false };
+      case 'none':
+        return { kind: 'none' };
+      case 'integer':
+      case 'float': {
+        const value = Number(node.text.replace(/_/g, ''));
+        return Number.isFinite(value) ? { kind: 'number', value, text: node.text } : undefined;
+      }
+      case 'unary_operator': {
+        const operand = this.constantValue(node.childForFieldName('argument') ?? undefined, scope, depth);
+        if (operand?.kind === 'number' && node.text.trimStart().startsWith('-'))
+          return { kind: 'number', value: -operand.value, text: node.text };
+        return undefined;
+      }
+      case 'string': {
+        if (node.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+        const content = node.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+        return { kind: 'string', value: content };
+      }
+      case 'parenthesized_expression':
+        return this.constantValue(node.namedChildren[0] ?? undefined, scope, depth);
+      case 'identifier': {
+        if (depth > 8) return undefined;
+        const bindings = this.lookup(node.text, scope ?? this.scopeAt(node.startIndex));
+        if (bindings?.length !== 1) return undefined;
+        const b = bindings[0];
+        if (b.kind !== 'assign' || !b.value) return undefined;
+        return this.constantValue(b.value, b.scope, depth + 1);
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** Builtins a call can reach without an import. */
+const BUILTINS = new Set([
+  'open', 'eval', 'exec', 'compile', '__import__', 'getattr', 'setattr', 'print', 'input', 'range', 'len',
+  'hash', 'id', 'iter', 'next', 'sorted', 'reversed', 'zip', 'map', 'filter', 'sum', 'min', 'max', 'abs',
+  'round', 'int', 'float', 'str', 'bool', 'list', 'dict', 'set', 'tuple', 'frozenset', 'bytes', 'bytearray',
+  'type', 'isinstance', 'issubclass', 'super', 'object', 'enumerate', 'any', 'all', 'vars', 'globals',
+  'locals', 'dir', 'repr', 'format', 'ord', 'chr', 'hex', 'oct', 'bin', 'pow', 'divmod', 'callable',
+]);
+
+/** Names commonly pulled in with `from m import *` in ML code. */
+const KNOWN_STAR_EXPORTS: Record<string, Set<string>> = {
+  pickle: new Set(['load', 'loads', 'dump', 'dumps', 'Unpickler', 'Pickler']),
+  joblib: new Set(['load', 'dump']),
+  torch: new Set(['load', 'save']),
+};
