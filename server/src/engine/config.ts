@@ -211,11 +211,18 @@ export class EffectiveConfig {
   }
 
   /** The severity a rule's findings get, or `off`; `editor` holds editor settings, which the project config overrides. */
-  severityOf(ruleId: string, family: string, defaultSeverity: Severity, editor?: Record<string, SeverityOverride>): SeverityOverride {
+  severityOf(
+    ruleId: string,
+    family: string,
+    defaultSeverity: Severity,
+    editor?: Record<string, SeverityOverride>,
+    /** The rule was selected explicitly (command line): the configuration's select/ignore do not apply. */
+    selected = false,
+  ): SeverityOverride {
     const { select, ignore: ignored, severity } = this.loaded.config;
     const matches = (codes: string[] | undefined) => codes?.some((c) => c === ruleId || c === family || c === 'ALL');
-    if (select && !matches(select)) return 'off';
-    if (matches(ignored)) return 'off';
+    if (!selected && select && !matches(select)) return 'off';
+    if (!selected && matches(ignored)) return 'off';
     return severity?.[ruleId] ?? severity?.[family] ?? editor?.[ruleId] ?? editor?.[family] ?? defaultSeverity;
   }
 }

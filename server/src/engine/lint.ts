@@ -29,6 +29,8 @@ export interface LinterOptions {
   rules: readonly Rule[];
   /** Per-rule/family severities from editor settings; the project configuration overrides them. */
   editorSeverity?: Record<string, SeverityOverride>;
+  /** Rule selection given on the command line; replaces the configuration's select/ignore. */
+  selection?: { select?: string[]; ignore?: string[] };
   /** Where the search for dependency files stops going up. */
   workspaceRoot?: string;
   /** Classifies files; the pickle and model readers plug in here. */
@@ -137,6 +139,13 @@ export class Linter {
   }
 
   severityFor(rule: RuleMeta, config: EffectiveConfig): SeverityOverride {
+    const sel = this.options.selection;
+    if (sel && rule.family !== 'MLH') {
+      const matches = (codes: string[] | undefined) => codes?.some((c) => c === rule.id || c === rule.family || c === 'ALL');
+      if (sel.select && !matches(sel.select)) return 'off';
+      if (matches(sel.ignore)) return 'off';
+      if (sel.select) return config.severityOf(rule.id, rule.family, rule.severity, this.options.editorSeverity, true);
+    }
     return config.severityOf(rule.id, rule.family, rule.severity, this.options.editorSeverity);
   }
 
@@ -148,7 +157,13 @@ export class Linter {
       switch (kind) {
         case 'python': {
           const { text, problem } = readSourceFile(file);
-          const found = text === undefined ? [] : this.lintPython(file, text).findings;
+          let found: Finding[] = [];
+          if (text !== undefined) {
+            const result = await this.lintPythonAsync(file, text);
+            // Trees live in the wasm heap: free them, nobody edits a file linted from disk.
+            result.tree?.delete();
+            found = result.findings;
+          }
           return problem ? [problem, ...found] : found;
         }
         case 'config': {

@@ -1,0 +1,291 @@
+/**
+ * The language server's LSP wiring: documents, diagnostics, code actions, settings,
+ * file watching and the background workspace scan. The engine does the work; this
+ * layer only translates.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  FileChangeType,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Finding } from '../../../protocol/findings';
+import { DEFAULT_SETTINGS, LspMethods, SETTINGS_SECTION, type HygieneSettings, type ScanStatusParams } from '../../../protocol/settings';
+import { createLinter, isLintable } from '../compose';
+import { discoverFiles } from '../engine/files';
+import type { Linter } from '../engine/lint';
+import { codeActionsFor, fileUri, toDiagnostic } from './convert';
+import { OpenDocument } from './documents';
+
+const PYTHON_LANGUAGES = new Set(['python']);
+
+function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Per workspace folder: its settings and a linter configured with them. */
+interface FolderState {
+  uri: string;
+  path: string;
+  settings: HygieneSettings;
+  linter: Linter;
+}
+
+export class HygieneServer {
+  private readonly documents = new Map<string, OpenDocument>();
+  private folders: FolderState[] = [];
+  /** Linter for files outside every workspace folder. */
+  private looseLinter = createLinter();
+  private looseSettings: HygieneSettings = DEFAULT_SETTINGS;
+  /** Files the workspace scan published diagnostics for (uri -> findings count). */
+  private readonly scanned = new Map<string, number>();
+  private scanGeneration = 0;
+  private supportsConfigurationPull = false;
+  private supportsWorkDoneProgress = false;
+
+  constructor(private readonly connection: Connection) {
+    connection.onInitialize((p) => this.initialize(p));
+    connection.onInitialized(() => void this.initialized());
+    connection.onDidOpenTextDocument((p) => {
+      const file = uriToPath(p.textDocument.uri) ?? this.virtualPath(p.textDocument.uri);
+      const doc = new OpenDocument(TextDocument.create(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text), file);
+      this.documents.set(p.textDocument.uri, doc);
+      this.queueLint(doc);
+    });
+    connection.onDidChangeTextDocument((p) => {
+      const doc = this.documents.get(p.textDocument.uri);
+      if (!doc) return;
+      doc.applyChanges(p.contentChanges, p.textDocument.version);
+      this.queueLint(doc);
+    });
+    connection.onDidCloseTextDocument((p) => {
+      const doc = this.documents.get(p.textDocument.uri);
+      this.documents.delete(p.textDocument.uri);
+      doc?.dispose();
+      // The file on disk may differ from the closed buffer: the scan's view applies again.
+      if (doc && this.settingsFor(doc.path).workspaceScan && uriToPath(doc.uri)) void this.lintFromDisk(doc.path);
+      else connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    });
+    connection.onCodeAction((p) => {
+      const doc = this.documents.get(p.textDocument.uri);
+      if (!doc) return [];
+      return codeActionsFor(doc.findings, p.range, p.context.diagnostics, doc.uri, doc.version, (n) => doc.line(n));
+    });
+    connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
+    connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
+  }
+
+  private initialize(params: InitializeParams): InitializeResult {
+    const caps = params.capabilities;
+    this.supportsConfigurationPull = Boolean(caps.workspace?.configuration);
+    this.supportsWorkDoneProgress = Boolean(caps.window?.workDoneProgress);
+    const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+    this.folders = folders.flatMap((f) => {
+      const p = uriToPath(f.uri);
+      return p ? [{ uri: f.uri, path: p, settings: DEFAULT_SETTINGS, linter: createLinter({ workspaceRoot: p }) }] : [];
+    });
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: false } },
+      },
+      serverInfo: { name: 'ml-hygiene', version: require('../../../package.json').version },
+    };
+  }
+
+  private async initialized(): Promise<void> {
+    if (this.supportsConfigurationPull) {
+      try {
+        await this.connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
+      } catch {
+        // Clients without dynamic registration still send didChangeConfiguration.
+      }
+    }
+    await this.reloadSettings();
+    this.relintAll();
+    void this.scanWorkspace();
+  }
+
+  private async reloadSettings(): Promise<void> {
+    if (!this.supportsConfigurationPull) return;
+    const items = [{ section: SETTINGS_SECTION }, ...this.folders.map((f) => ({ section: SETTINGS_SECTION, scopeUri: f.uri }))];
+    let values: unknown[];
+    try {
+      values = await this.connection.workspace.getConfiguration(items);
+    } catch (e) {
+      this.connection.console.error(`ml-hygiene: cannot read settings: ${(e as Error).message}`);
+      return;
+    }
+    this.looseSettings = normalizeSettings(values[0]);
+    this.looseLinter.setEditorSeverity(this.looseSettings.severity);
+    this.folders.forEach((f, i) => {
+      f.settings = normalizeSettings(values[i + 1]);
+      f.linter.setEditorSeverity(f.settings.severity);
+    });
+  }
+
+  private folderFor(file: string): FolderState | undefined {
+    let best: FolderState | undefined;
+    for (const f of this.folders)
+      if ((file === f.path || file.startsWith(f.path + path.sep)) && (!best || f.path.length > best.path.length)) best = f;
+    return best;
+  }
+
+  private linterFor(file: string): Linter {
+    return this.folderFor(file)?.linter ?? this.looseLinter;
+  }
+
+  private settingsFor(file: string): HygieneSettings {
+    return this.folderFor(file)?.settings ?? this.looseSettings;
+  }
+
+  /** Unsaved buffers lint as if they were in the first workspace folder, so its configuration applies. */
+  private virtualPath(uri: string): string {
+    const name = uri.replace(/^[a-z]+:/i, '').replace(/[^\w.-]+/g, '_');
+    return path.join(this.folders[0]?.path ?? process.cwd(), name);
+  }
+
+  private queueLint(doc: OpenDocument): void {
+    if (doc.lintQueued) return;
+    doc.lintQueued = true;
+    // setImmediate: a burst of didChange messages already in the pipe is applied before linting once.
+    setImmediate(() => {
+      doc.lintQueued = false;
+      if (this.documents.get(doc.uri) !== doc) return;
+      void this.lintDocument(doc);
+    });
+  }
+
+  private async lintDocument(doc: OpenDocument): Promise<void> {
+    const settings = this.settingsFor(doc.path);
+    if (!settings.enable) {
+      doc.findings = [];
+      this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [] });
+      return;
+    }
+    const linter = this.linterFor(doc.path);
+    const version = doc.version;
+    try {
+      let findings: Finding[];
+      if (PYTHON_LANGUAGES.has(doc.languageId)) {
+        const previous = doc.tree;
+        const result = await linter.lintPythonAsync(doc.path, doc.text, previous);
+        if (doc.version !== version || this.documents.get(doc.uri) !== doc) {
+          result.tree?.delete();
+          return;
+        }
+        findings = result.findings;
+        if (result.tree) {
+          previous?.delete();
+          doc.tree = result.tree;
+        }
+      } else {
+        return;
+      }
+      doc.findings = findings;
+      this.connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri)) });
+    } catch (e) {
+      this.connection.console.error(`ml-hygiene: linting ${doc.path} failed: ${(e as Error).stack}`);
+    }
+  }
+
+  private relintAll(): void {
+    for (const doc of this.documents.values()) {
+      doc.tree?.delete();
+      doc.tree = undefined;
+      this.queueLint(doc);
+    }
+  }
+
+  private async lintFromDisk(file: string): Promise<void> {
+    const uri = fileUri(file);
+    if (this.documents.has(uri)) return;
+    const findings = this.settingsFor(file).enable ? await this.linterFor(file).lintFile(file) : [];
+    if (this.documents.has(uri)) return;
+    if (findings.length || this.scanned.has(uri)) this.connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, uri)) });
+    if (findings.length) this.scanned.set(uri, findings.length);
+    else this.scanned.delete(uri);
+  }
+
+  /**
+   * Lints every file of the workspace in the background, one file per event-loop turn
+   * so that edits and code actions stay responsive, with LSP progress.
+   */
+  private async scanWorkspace(): Promise<void> {
+    const generation = ++this.scanGeneration;
+    const folders = this.folders.filter((f) => f.settings.enable && f.settings.workspaceScan);
+    if (!folders.length) return;
+    const files = folders.flatMap((f) => discoverFiles([f.path], { accept: (file) => isLintable(f.linter, file) }).filter((file) => !f.linter.configFor(file).isExcluded(file)));
+    const progress = this.supportsWorkDoneProgress ? await this.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    progress?.begin('ML Hygiene: scanning workspace', 0, `0/${files.length} files`, true);
+    let total = 0;
+    const status = (state: ScanStatusParams['state'], done: number) =>
+      void this.connection.sendNotification(LspMethods.scanStatus, { state, filesDone: done, filesTotal: files.length, findings: total } satisfies ScanStatusParams);
+    status('scanning', 0);
+    let lastReport = 0;
+    for (let i = 0; i < files.length; i++) {
+      if (generation !== this.scanGeneration || progress?.token.isCancellationRequested) break;
+      await new Promise((r) => setImmediate(r));
+      await this.lintFromDisk(files[i]);
+      total += this.scanned.get(fileUri(files[i])) ?? 0;
+      const now = Date.now();
+      if (now - lastReport > 200) {
+        lastReport = now;
+        progress?.report(Math.round(((i + 1) / files.length) * 100), `${i + 1}/${files.length} files`);
+        status('scanning', i + 1);
+      }
+    }
+    progress?.done();
+    status('idle', files.length);
+  }
+
+  private async filesChanged(changes: Array<{ uri: string; type: FileChangeType }>): Promise<void> {
+    let configChanged = false;
+    const toLint: string[] = [];
+    for (const c of changes) {
+      const file = uriToPath(c.uri);
+      if (!file) continue;
+      for (const f of [...this.folders.map((x) => x.linter), this.looseLinter]) {
+        const before = f.configs;
+        before.invalidate(file);
+        f.projects.invalidate(file);
+      }
+      const base = path.basename(file);
+      if (/^(\.ml-hygiene\.ya?ml|pyproject\.toml|requirements.*\.(txt|in)|environment\.ya?ml|poetry\.lock|uv\.lock|pdm\.lock|Pipfile\.lock)$/.test(base))
+        configChanged = true;
+      if (c.type === FileChangeType.Deleted) {
+        if (this.scanned.delete(c.uri)) this.connection.sendDiagnostics({ uri: c.uri, diagnostics: [] });
+        continue;
+      }
+      if (isLintable(this.linterFor(file), file) && this.settingsFor(file).workspaceScan) toLint.push(file);
+    }
+    if (configChanged) {
+      // Severities, selections and declared versions may all have changed.
+      this.relintAll();
+      void this.scanWorkspace();
+      return;
+    }
+    for (const file of toLint) await this.lintFromDisk(file);
+  }
+}
+
+function normalizeSettings(raw: unknown): HygieneSettings {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Partial<HygieneSettings>;
+  return {
+    enable: typeof r.enable === 'boolean' ? r.enable : DEFAULT_SETTINGS.enable,
+    severity: r.severity && typeof r.severity === 'object' ? r.severity : DEFAULT_SETTINGS.severity,
+    workspaceScan: typeof r.workspaceScan === 'boolean' ? r.workspaceScan : DEFAULT_SETTINGS.workspaceScan,
+  };
+}
