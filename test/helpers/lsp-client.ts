@@ -15,7 +15,7 @@ import {
   type PublishDiagnosticsParams,
   type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
-import { DEFAULT_SETTINGS, type HygieneSettings } from '../../protocol/settings';
+import { DEFAULT_SETTINGS, LspMethods, type HygieneSettings } from '../../protocol/settings';
 
 export const SERVER_JS = path.join(__dirname, '..', '..', 'dist', 'server.js');
 
@@ -48,8 +48,13 @@ export class LspTestClient {
         return true;
       });
     });
-    this.connection.onNotification((method: string, params: unknown) => this.notifications.push({ method, params }));
-    this.connection.onNotification('$/progress', (p: unknown) => this.progress.push(p));
+    for (const method of Object.values(LspMethods))
+      this.connection.onNotification(method, (params: unknown) => {
+        this.notifications.push({ method, params });
+      });
+    this.connection.onNotification('$/progress', (p: unknown) => {
+      this.progress.push(p);
+    });
     this.connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => this.settings));
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);

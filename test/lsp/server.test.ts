@@ -68,7 +68,7 @@ describe('language server over LSP (stdio)', () => {
     const edit = (ignore.edit!.documentChanges![0] as TextDocumentEdit).edits;
     const fixed = applyEdits(text, edit as never);
     assert.equal(fixed, 'import pickle\nx = pickle.load(f)  # ml-hygiene: ignore[SER001]\n');
-    const v = client.change(uri, edit.map((e) => ({ range: e.range, text: e.newText })));
+    const v = client.change(uri, edit.map((e) => ({ range: e.range, text: (e as { newText: string }).newText })));
     const after = await client.waitForDiagnostics(uri, (p) => p.version === v);
     assert.deepEqual(after.diagnostics, []);
   });
@@ -88,7 +88,7 @@ describe('language server over LSP (stdio)', () => {
     assert.deepEqual(load.diagnostics.map((d) => d.code), ['SER001']);
     const config = await client.waitForDiagnostics(configUri, (p) => p.diagnostics.length > 0);
     assert.equal(config.diagnostics[0].code, 'MLH001');
-    assert.match(config.diagnostics[0].message, /unknown rule or family 'NOPE'/);
+    assert.match(String(config.diagnostics[0].message), /unknown rule or family 'NOPE'/);
     assert.deepEqual(config.diagnostics[0].range.start, { line: 0, character: 14 });
     // Wait for the scan to finish, then check what it did not publish.
     await waitFor(() => client.notifications.some((n) => n.method === 'mlHygiene/scanStatus' && (n.params as { state: string }).state === 'idle'));

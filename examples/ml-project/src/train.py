@@ -1,0 +1,42 @@
+"""Trains a small classifier the way many research scripts do: every habit ML Hygiene flags."""
+import pickle
+
+import joblib
+import numpy as np
+import torch
+import yaml
+from torch import nn
+from transformers import AutoModel
+
+
+class Classifier(nn.Module):
+    def __init__(self, features: int, classes: int):
+        super().__init__()
+        self.layer = nn.Linear(features, classes)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+def load_settings(path):
+    with open(path) as f:
+        return yaml.load(f)
+
+
+def main():
+    settings = load_settings("settings.yaml")
+    model = Classifier(settings["features"], settings["classes"])
+    backbone = AutoModel.from_pretrained("bert-base-uncased", trust_remote_code=True)
+    features = np.load("features.npy", allow_pickle=True)
+
+    with open("label_encoder.pkl", "rb") as f:
+        encoder = pickle.load(f)
+
+    torch.save(model, "classifier.pt")
+    restored = torch.load("classifier.pt")
+    joblib.dump(encoder, "encoder.joblib")
+    return restored, backbone, features
+
+
+if __name__ == "__main__":
+    main()
