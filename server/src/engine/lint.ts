@@ -68,21 +68,16 @@ export function readSourceFile(file: string): { text?: string; problem?: Finding
   }
 }
 
-function firstInvalidUtf8(bytes: Buffer): number {
-  // Decode growing prefixes by halves; cheap enough for the rare invalid file.
-  let lo = 0;
-  let hi = bytes.length;
-  while (hi - lo > 4) {
-    const mid = (lo + hi) >> 1;
-    try {
-      // `stream` lets a prefix end inside a multi-byte sequence without counting as invalid.
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid;
-    }
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (!len) return i;
+    for (let k = 1; k < len; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += len;
   }
-  return lo;
+  return bytes.length;
 }
 
 const ZERO: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
