@@ -30,6 +30,8 @@ export interface Range {
 /** A text replacement. `path` absent means the file the finding is in. */
 export interface TextEdit {
   path?: string;
+  /** In a notebook: the cell (index among all cells) the range is in. */
+  cell?: number;
   range: Range;
   newText: string;
 }

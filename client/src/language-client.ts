@@ -20,6 +20,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     documentSelector: [
       { scheme: 'file', language: 'python' },
       { scheme: 'untitled', language: 'python' },
+      // Python cells of notebooks; synced as notebooks, so the server lints cells in order.
+      { notebook: '*', language: 'python' },
     ],
     synchronize: { fileEvents: watcher, configurationSection: SETTINGS_SECTION },
     outputChannel: output,

@@ -17,7 +17,7 @@ export interface JsonFinding {
   rule: string;
   severity: Severity;
   message: string;
-  /** Notebooks: the cell (0-based index) and the 1-based line within it. */
+  /** Notebooks: the cell (1-based, as editors number them) and the 1-based line within it (also in `line`). */
   cell?: number;
   cellLine?: number;
   fixable?: boolean;
@@ -40,7 +40,7 @@ export function toJsonFinding(file: string, f: Finding, cwd: string): JsonFindin
     message: f.message,
   };
   if (f.cell) {
-    out.cell = f.cell.index;
+    out.cell = f.cell.index + 1;
     out.cellLine = f.cell.range.start.line + 1;
   }
   if (f.fixes?.length) out.fixable = true;
@@ -55,10 +55,11 @@ export function formatText(results: FileFindings[], cwd: string, color: boolean)
   for (const { path: file, findings } of results)
     for (const f of findings) {
       counts[f.severity]++;
-      const where = `${displayPath(file, cwd)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
-      const cell = f.cell ? ` [cell ${f.cell.index + 1}, line ${f.cell.range.start.line + 1}]` : '';
+      // Notebooks: `nb.ipynb:cell 3:2:5`, the cell counted from 1 as Jupyter shows it, then the line in the cell.
+      const cell = f.cell ? `cell ${f.cell.index + 1}:` : '';
+      const where = `${displayPath(file, cwd)}:${cell}${f.range.start.line + 1}:${f.range.start.character + 1}`;
       const rule = color ? `${COLORS[f.severity]}${f.rule}\x1b[0m` : f.rule;
-      lines.push(`${color ? '\x1b[1m' + where + '\x1b[0m' : where}${cell}: ${rule} [${f.severity}] ${f.message}`);
+      lines.push(`${color ? '\x1b[1m' + where + '\x1b[0m' : where}: ${rule} [${f.severity}] ${f.message}`);
     }
   const total = counts.error + counts.warning + counts.info + counts.hint;
   const files = results.filter((r) => r.findings.length).length;

@@ -12,6 +12,7 @@ import { grammarParser } from './parser';
 import { ProjectFactsCache, type ProjectFacts } from './project';
 import { PythonModule } from './python/module';
 import type { PythonContext, PythonRule, ReportOptions, Rule } from './rule';
+import { buildNotebookProgram, mapFindingsToCells, NotebookError, parseIpynb, type NotebookCellSource } from './notebook';
 import { applySuppressions, parseSuppressions, type Suppression } from './suppressions';
 import { MLH_RULES } from '../../../rules/mlh';
 
@@ -161,6 +162,12 @@ export class Linter {
           }
           return problem ? [problem, ...found] : found;
         }
+        case 'notebook': {
+          const { text, problem } = readSourceFile(file);
+          if (text === undefined) return problem ? [problem] : [];
+          const found = await this.lintNotebookText(file, text);
+          return problem ? [problem, ...found] : found;
+        }
         case 'config': {
           const loaded = loadConfigFile(file, this.catalog);
           return this.applySeverity(loaded?.errors ?? [], config);
@@ -240,6 +247,27 @@ export class Linter {
     const kept = applySuppressions(findings, suppressions);
     kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return { findings: [...syntax, ...kept], tree: module.tree, module };
+  }
+
+  /** Lints an .ipynb's code cells as one program; findings carry their cell. */
+  async lintNotebookText(file: string, text: string): Promise<Finding[]> {
+    let parsed;
+    try {
+      parsed = parseIpynb(text);
+    } catch (e) {
+      if (e instanceof NotebookError) return [engineFinding('MLH002', e.message)];
+      throw e;
+    }
+    if (parsed.language !== 'python') return [];
+    return this.lintNotebookCells(file, parsed.cells);
+  }
+
+  /** Lints notebook cells (from a file or an editor) as one program. */
+  async lintNotebookCells(file: string, cells: readonly NotebookCellSource[]): Promise<Finding[]> {
+    const program = buildNotebookProgram(cells);
+    const result = await this.lintPythonAsync(file, program.source);
+    result.tree?.delete();
+    return mapFindingsToCells(program, result.findings);
   }
 
   async lintPythonAsync(file: string, text: string, oldTree?: Tree): Promise<PythonLintResult> {

@@ -13,7 +13,7 @@ import {
   type CreateFile,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
-import type { Finding, Fix, Range, Severity } from '../../../protocol/findings';
+import type { Finding, Fix, Range, Severity, TextEdit } from '../../../protocol/findings';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -57,10 +57,13 @@ function sameDiagnostic(d: Diagnostic, f: Finding): boolean {
   return d.code === f.rule && d.message === f.message && d.range.start.line === f.range.start.line && d.range.start.character === f.range.start.character;
 }
 
-export function fixToWorkspaceEdit(fix: Fix, ownUri: string, version: number | null): WorkspaceEdit {
+/** Where an edit without a path goes: the document itself, or a notebook's cell. */
+export type EditTarget = (edit: TextEdit) => string;
+
+export function fixToWorkspaceEdit(fix: Fix, ownUri: string, version: number | null, target: EditTarget = () => ownUri): WorkspaceEdit {
   const byUri = new Map<string, TextDocumentEdit['edits']>();
   for (const e of fix.edits) {
-    const uri = e.path ? fileUri(e.path) : ownUri;
+    const uri = e.path ? fileUri(e.path) : target(e);
     const list = byUri.get(uri) ?? [];
     list.push({ range: e.range, newText: e.newText });
     byUri.set(uri, list);
@@ -83,6 +86,7 @@ export function codeActionsFor(
   uri: string,
   version: number | null,
   lines: (line: number) => string,
+  target?: EditTarget,
   commentPrefix = '#',
 ): CodeAction[] {
   const actions: CodeAction[] = [];
@@ -91,7 +95,7 @@ export function codeActionsFor(
     if (!rangesIntersect(f.range, range) && !contextDiagnostics.some((d) => sameDiagnostic(d, f))) continue;
     const diagnostic = toDiagnostic(f, uri);
     for (const fix of f.fixes ?? []) {
-      const action = CodeAction.create(fix.title, fixToWorkspaceEdit(fix, uri, version), CodeActionKind.QuickFix);
+      const action = CodeAction.create(fix.title, fixToWorkspaceEdit(fix, uri, version, target), CodeActionKind.QuickFix);
       action.diagnostics = [diagnostic];
       action.isPreferred = fix.safety === 'safe';
       actions.push(action);

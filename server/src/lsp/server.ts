@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
+  NotebookCellKind,
+  NotebookDocuments,
+  type NotebookDocument,
   DidChangeConfigurationNotification,
   FileChangeType,
   TextDocumentSyncKind,
@@ -44,6 +47,12 @@ interface FolderState {
 
 export class HygieneServer {
   private readonly documents = new Map<string, OpenDocument>();
+  /** Open notebooks; their cells are synced through the notebook, not as text documents. */
+  private readonly notebooks = new NotebookDocuments(TextDocument);
+  /** Findings of each open notebook cell, by cell URI, for code actions. */
+  private readonly cellFindings = new Map<string, { findings: Finding[]; notebook: string }>();
+  private readonly notebookLintQueued = new Set<string>();
+  private readonly openNotebooks = new Set<string>();
   private folders: FolderState[] = [];
   /** Linter for files outside every workspace folder. */
   private looseLinter = createLinter();
@@ -79,9 +88,25 @@ export class HygieneServer {
     });
     connection.onCodeAction((p) => {
       const doc = this.documents.get(p.textDocument.uri);
-      if (!doc) return [];
-      return codeActionsFor(doc.findings, p.range, p.context.diagnostics, doc.uri, doc.version, (n) => doc.line(n));
+      if (doc) return codeActionsFor(doc.findings, p.range, p.context.diagnostics, doc.uri, doc.version, (n) => doc.line(n));
+      const cell = this.cellFindings.get(p.textDocument.uri);
+      const cellDoc = this.notebooks.cellTextDocuments.get(p.textDocument.uri);
+      const notebook = cell && this.notebooks.getNotebookDocument(cell.notebook);
+      if (!cell || !cellDoc || !notebook) return [];
+      const lineOf = (n: number) => cellDoc.getText({ start: { line: n, character: 0 }, end: { line: n + 1, character: 0 } }).replace(/\r?\n$/, '');
+      return codeActionsFor(cell.findings, p.range, p.context.diagnostics, p.textDocument.uri, cellDoc.version, lineOf, (e) =>
+        e.cell !== undefined ? notebook.cells[e.cell]?.document ?? p.textDocument.uri : p.textDocument.uri,
+      );
     });
+    this.notebooks.onDidOpen((nb) => {
+      this.openNotebooks.add(nb.uri);
+      // The open notebook reports per cell: drop what the scan published for the file.
+      if (this.scanned.delete(nb.uri)) connection.sendDiagnostics({ uri: nb.uri, diagnostics: [] });
+      this.queueNotebookLint(nb.uri);
+    });
+    this.notebooks.onDidChange((e) => this.queueNotebookLint(e.notebookDocument.uri));
+    this.notebooks.onDidClose((nb) => this.closeNotebook(nb));
+    this.notebooks.listen(connection);
     connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
     connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
   }
@@ -98,6 +123,7 @@ export class HygieneServer {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        notebookDocumentSync: { notebookSelector: [{ notebook: '*', cells: [{ language: 'python' }] }] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: false } },
       },
@@ -201,7 +227,54 @@ export class HygieneServer {
     }
   }
 
+  private queueNotebookLint(uri: string): void {
+    if (this.notebookLintQueued.has(uri)) return;
+    this.notebookLintQueued.add(uri);
+    setImmediate(() => {
+      this.notebookLintQueued.delete(uri);
+      const nb = this.notebooks.getNotebookDocument(uri);
+      if (nb) void this.lintNotebook(nb);
+    });
+  }
+
+  /** Lints an open notebook's Python cells as one program and publishes per cell. */
+  private async lintNotebook(nb: NotebookDocument): Promise<void> {
+    const file = uriToPath(nb.uri) ?? this.virtualPath(nb.uri);
+    const cells = nb.cells.flatMap((cell, index) => {
+      const doc = this.notebooks.getCellTextDocument(cell);
+      return cell.kind === NotebookCellKind.Code && doc && doc.languageId === 'python' ? [{ index, text: doc.getText() }] : [];
+    });
+    let findings: Finding[] = [];
+    try {
+      if (this.settingsFor(file).enable) findings = await this.linterFor(file).lintNotebookCells(file, cells);
+    } catch (e) {
+      this.connection.console.error(`ml-hygiene: linting notebook ${file} failed: ${(e as Error).stack}`);
+    }
+    if (this.notebooks.getNotebookDocument(nb.uri) !== nb) return;
+    const byCell = new Map<string, Finding[]>();
+    for (const f of findings) {
+      const uri = nb.cells[f.cell?.index ?? -1]?.document;
+      if (uri) byCell.set(uri, [...(byCell.get(uri) ?? []), f]);
+    }
+    for (const cell of nb.cells) {
+      const own = byCell.get(cell.document) ?? [];
+      const had = this.cellFindings.has(cell.document);
+      if (own.length) this.cellFindings.set(cell.document, { findings: own, notebook: nb.uri });
+      else this.cellFindings.delete(cell.document);
+      if (own.length || had) this.connection.sendDiagnostics({ uri: cell.document, diagnostics: own.map((f) => toDiagnostic(f, cell.document)) });
+    }
+  }
+
+  private closeNotebook(nb: NotebookDocument): void {
+    this.openNotebooks.delete(nb.uri);
+    for (const cell of nb.cells)
+      if (this.cellFindings.delete(cell.document)) this.connection.sendDiagnostics({ uri: cell.document, diagnostics: [] });
+    const file = uriToPath(nb.uri);
+    if (file && this.settingsFor(file).workspaceScan) void this.lintFromDisk(file);
+  }
+
   private relintAll(): void {
+    for (const nb of this.openNotebooks) this.queueNotebookLint(nb);
     for (const doc of this.documents.values()) {
       doc.tree?.delete();
       doc.tree = undefined;
@@ -211,7 +284,7 @@ export class HygieneServer {
 
   private async lintFromDisk(file: string): Promise<void> {
     const uri = fileUri(file);
-    if (this.documents.has(uri)) return;
+    if (this.documents.has(uri) || this.notebooks.getNotebookDocument(uri)) return;
     const findings = this.settingsFor(file).enable ? await this.linterFor(file).lintFile(file) : [];
     if (this.documents.has(uri)) return;
     if (findings.length || this.scanned.has(uri)) this.connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, uri)) });
