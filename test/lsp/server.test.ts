@@ -73,6 +73,29 @@ describe('language server over LSP (stdio)', () => {
     assert.deepEqual(after.diagnostics, []);
   });
 
+  it("applies a rule's own quick fix (torch.load gets weights_only=True) and the finding goes away", async () => {
+    dir = workspace({ 'requirements.txt': 'torch==2.4.1\n' });
+    ({ client } = await LspTestClient.start(dir));
+    const text = 'import torch\nstate = torch.load(\n    "ckpt.pt",\n    map_location="cpu",\n)\n';
+    const uri = client.open(path.join(dir, 'load.py'), text);
+    const diags = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'SER005'));
+    const finding = diags.diagnostics.find((d) => d.code === 'SER005')!;
+    assert.match(finding.message, /2\.4\.1|requirements\.txt/);
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: finding.range,
+      context: { diagnostics: [finding] },
+    })) as CodeAction[];
+    const fix = actions.find((a) => /weights_only=True/.test(a.title) && a.isPreferred);
+    assert.ok(fix, `actions: ${actions.map((a) => a.title)}`);
+    const edits = (fix.edit!.documentChanges![0] as TextDocumentEdit).edits as Array<{ range: never; newText: string }>;
+    const fixed = applyEdits(text, edits as never);
+    assert.match(fixed, /map_location="cpu",\s*weights_only=True,?\s*\)/);
+    const v = client.change(uri, edits.map((e) => ({ range: e.range, text: e.newText })));
+    const after = await client.waitForDiagnostics(uri, (p) => p.version === v);
+    assert.deepEqual(after.diagnostics.filter((d) => d.code === 'SER005'), []);
+  });
+
   it('scans the workspace in the background with progress, and reports config errors on the config file', async () => {
     dir = workspace({
       'src/load.py': 'import joblib, pickle\nm = pickle.loads(b"")\n',
