@@ -220,7 +220,10 @@ export class Linter {
     const project = this.projectFor(file);
     let current: { rule: PythonRule; severity: Severity } = active[0];
     const report = (range: Range, message: string, options?: ReportOptions) => {
-      const f: Finding = { rule: current.rule.meta.id, severity: options?.severity ?? current.severity, message, range };
+      // A rule may raise one finding's severity (a load is worse than a dump), unless the
+      // user configured the rule's severity: then the configuration decides.
+      const configured = current.severity !== current.rule.meta.severity;
+      const f: Finding = { rule: current.rule.meta.id, severity: options?.severity && !configured ? options.severity : current.severity, message, range };
       if (options?.related?.length) f.related = options.related;
       if (options?.fixes?.length) f.fixes = options.fixes;
       findings.push(f);

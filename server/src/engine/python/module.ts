@@ -87,7 +87,7 @@ export type ConstValue =
   | { kind: 'string'; value: string };
 
 export class CallSite {
-  private argCache?: { positional: Node[]; keywords: Map<string, Node>; splat: boolean };
+  private argCache?: { positional: Node[]; keywords: Map<string, Node>; splat: boolean; keywordSplat: boolean };
   constructor(
     readonly node: Node,
     readonly func: Node,
@@ -102,6 +102,7 @@ export class CallSite {
       const positional: Node[] = [];
       const keywords = new Map<string, Node>();
       let splat = false;
+      let keywordSplat = false;
       // `f(x for x in y)`: the argument is a generator expression, not an argument list.
       if (this.argumentList?.type === 'generator_expression') positional.push(this.argumentList);
       else
@@ -113,11 +114,12 @@ export class CallSite {
             if (name && value) keywords.set(name.text, value);
           } else if (child.type === 'list_splat' || child.type === 'dictionary_splat') {
             splat = true;
+            if (child.type === 'dictionary_splat') keywordSplat = true;
           } else if (child.type !== 'comment') {
             positional.push(child);
           }
         }
-      this.argCache = { positional, keywords, splat };
+      this.argCache = { positional, keywords, splat, keywordSplat };
     }
     return this.argCache;
   }
@@ -137,6 +139,15 @@ export class CallSite {
   /** `*args` or `**kwargs` in the call: any parameter may be set by them. */
   get hasSplat(): boolean {
     return this.args().splat;
+  }
+
+  /**
+   * `**kwargs` in the call: any keyword parameter may be set by it. (`*args` alone can
+   * only fill positional parameters, so keyword-only ones such as `torch.load`'s
+   * `weights_only` stay unset.)
+   */
+  get hasKeywordSplat(): boolean {
+    return this.args().keywordSplat;
   }
 
   /** The argument bound to a parameter given by position and name (`f(x)` or `f(name=x)`). */
@@ -179,6 +190,7 @@ export class PythonModule {
   /** Modules imported with `from m import *`. */
   readonly starImports: string[] = [];
   private callsByCallee?: Map<string, CallSite[]>;
+  private callsByNode?: Map<string, CallSite>;
   private readonly importedRoots = new Set<string>();
 
   constructor(
@@ -521,6 +533,69 @@ export class PythonModule {
       default:
         return undefined;
     }
+  }
+
+  /** The call site of a `call` node (for calls nested in arguments or assigned to names). */
+  callSiteOf(node: Node): CallSite | undefined {
+    if (!this.callsByNode) {
+      this.callsByNode = new Map();
+      for (const c of this.calls) this.callsByNode.set(`${c.node.startIndex}:${c.node.endIndex}`, c);
+    }
+    return this.callsByNode.get(`${node.startIndex}:${node.endIndex}`);
+  }
+
+  /**
+   * The binding of an identifier that reaches a use of it: the only binding when there is
+   * one; otherwise, when the use sits directly in the scope that binds the name, the last
+   * binding before the use in document order (`m = Net(); m = m.to(dev); use(m)` gives
+   * the second). A straight-line approximation: branches and loops are not followed, so
+   * callers treat the answer as the likely origin, not a proof. Undefined when the name
+   * is unbound, or bound several times in an enclosing function or module scope.
+   */
+  reachingBinding(node: Node, scope: Scope = this.scopeAt(node.startIndex)): Binding | undefined {
+    const bindings = this.lookup(node.text, scope);
+    if (!bindings?.length) return undefined;
+    if (bindings.length === 1) return bindings[0];
+    // The nearest scope of the use that is not a comprehension or lambda (those see their parent's names).
+    let own: Scope | undefined = scope;
+    while (own && (own.kind === 'comprehension' || own.kind === 'lambda') && !own.bindings.has(node.text)) own = own.parent;
+    if (own !== bindings[0].scope) return undefined;
+    const at = node.startIndex;
+    let best: Binding | undefined;
+    for (const b of bindings) {
+      if (b.start >= at) continue;
+      // `x = f(x)`: the use inside the value reads the earlier binding, not this one.
+      const statement = b.node.parent;
+      if (b.kind === 'assign' && statement?.type === 'assignment' && statement.startIndex <= at && at < statement.endIndex) continue;
+      if (!best || b.start > best.start) best = b;
+    }
+    return best;
+  }
+
+  /** The default value of a parameter binding (`def f(x=False)` -> the `False` node). */
+  parameterDefault(binding: Binding): Node | undefined {
+    if (binding.kind !== 'param') return undefined;
+    const parent = binding.node.parent;
+    if (parent?.type !== 'default_parameter' && parent?.type !== 'typed_default_parameter') return undefined;
+    return parent.childForFieldName('value') ?? undefined;
+  }
+
+  /**
+   * `constantValue`, and where that is unknown because the expression is a parameter with
+   * a constant default, that default with `fromDefault` naming the parameter
+   * (`def load(p, weights_only=False): torch.load(p, weights_only=weights_only)`). A
+   * caller may pass another value, so rules word such findings as "defaults to".
+   */
+  constantOrDefault(node: Node | undefined, scope?: Scope): { value: ConstValue; fromDefault?: Binding } | undefined {
+    if (!node) return undefined;
+    const value = this.constantValue(node, scope);
+    if (value) return { value };
+    if (node.type !== 'identifier') return undefined;
+    const bindings = this.lookup(node.text, scope ?? this.scopeAt(node.startIndex));
+    if (bindings?.length !== 1 || bindings[0].kind !== 'param') return undefined;
+    const def = this.parameterDefault(bindings[0]);
+    const fromDefault = def ? this.constantValue(def, bindings[0].scope.parent) : undefined;
+    return fromDefault ? { value: fromDefault, fromDefault: bindings[0] } : undefined;
   }
 }
 
