@@ -6,6 +6,8 @@ export const Commands = {
   openRuleDocs: { id: 'mlHygiene.openRuleDocs', title: 'Open Rule Documentation' },
   showOutput: { id: 'mlHygiene.showOutput', title: 'Show Output' },
   restartServer: { id: 'mlHygiene.restartServer', title: 'Restart Language Server' },
+  showModelText: { id: 'mlHygiene.showModelText', title: 'Show Model as Text' },
+  compareModels: { id: 'mlHygiene.compareModels', title: 'Compare Models' },
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands]['id'];

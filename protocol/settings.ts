@@ -27,7 +27,18 @@ export const SETTINGS_SECTION = 'mlHygiene';
 export const LspMethods = {
   /** server -> client notification: the background scan's state, for the status bar. */
   scanStatus: 'mlHygiene/scanStatus',
+  /** client -> server request: a model in ONNX's textual syntax (ModelTextParams -> ModelTextResult). */
+  modelText: 'mlHygiene/modelText',
 } as const;
+
+export interface ModelTextParams {
+  /** Absolute path of the .onnx file. */
+  path: string;
+}
+
+export interface ModelTextResult {
+  text: string;
+}
 
 export interface ScanStatusParams {
   state: 'scanning' | 'idle';

@@ -6,9 +6,10 @@
 import type { Rule } from '../server/src/engine/rule';
 import { MLH_RULES } from './mlh';
 import { SER_RULES } from './ser';
+import { modelRules } from './model';
 
 /** The rules the engine runs (engine-raised MLH rules are added by the engine itself). */
-export const LINT_RULES: readonly Rule[] = [...SER_RULES];
+export const LINT_RULES: readonly Rule[] = [...SER_RULES, ...modelRules];
 
 /** Every rule with metadata, engine rules included: for docs, SARIF and config validation. */
 export const ALL_RULES: readonly Rule[] = [...MLH_RULES, ...LINT_RULES];

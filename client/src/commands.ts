@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, type CommandId } from '../../protocol/commands';
+import { compareModels, showModelText } from './model-text';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -42,6 +43,8 @@ export const COMMAND_HANDLERS: Record<CommandId, Handler> = {
   [Commands.restartServer.id]: async (ctx) => {
     await ctx.client()?.restart();
   },
+  [Commands.showModelText.id]: (_ctx, arg) => showModelText(arg),
+  [Commands.compareModels.id]: (_ctx, arg) => compareModels(arg),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -7,12 +7,17 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { registerCommands } from './commands';
 import { createLanguageClient } from './language-client';
 import { createScanStatus } from './status';
+import { MODEL_TEXT_SCHEME, ModelTextProvider } from './model-text';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('ML Hygiene', { log: true });
-  context.subscriptions.push(output, ...registerCommands({ extension: context, output, client: () => client }));
+  context.subscriptions.push(
+    output,
+    ...registerCommands({ extension: context, output, client: () => client }),
+    vscode.workspace.registerTextDocumentContentProvider(MODEL_TEXT_SCHEME, new ModelTextProvider(() => client)),
+  );
   try {
     client = createLanguageClient(context, output);
     context.subscriptions.push(createScanStatus(client));

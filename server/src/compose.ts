@@ -1,14 +1,34 @@
 /**
  * The composition root shared by the language server, the CLI and the lint workers:
- * the rule registry plus the readers for the file kinds the engine does not parse itself.
+ * the rule registry plus the readers for the file kinds the engine does not parse itself
+ * (ONNX models here; pickle files are added the same way).
  */
+import type { Finding } from '../../protocol/findings';
 import { LINT_RULES } from '../../rules';
-import { Linter, type LinterOptions } from './engine/lint';
+import { modelRules } from '../../rules/model';
+import { engineFinding, Linter, type LinterOptions } from './engine/lint';
+import { decodeModelFile } from './onnx/decode';
+import { OnnxDecodeError } from './onnx/errors';
+import { lintDecodedModel } from './onnx/lint';
 
 export type LinterSettings = Pick<LinterOptions, 'editorSeverity' | 'workspaceRoot' | 'selection'>;
 
+/** Decodes a model and runs the MODEL rules the file's configuration leaves on. */
+async function lintModelFile(file: string, linter: Linter): Promise<Finding[]> {
+  const config = linter.configFor(file);
+  const rules = modelRules.filter((r) => linter.severityFor(r.meta, config) !== 'off');
+  try {
+    return await lintDecodedModel(decodeModelFile(file), rules);
+  } catch (e) {
+    if (e instanceof OnnxDecodeError) return [engineFinding('MLH002', `cannot decode the model: ${e.message}`)];
+    const err = e as NodeJS.ErrnoException;
+    if (err.code) return [engineFinding('MLH002', `cannot read the model: ${err.message}`)];
+    throw e;
+  }
+}
+
 export function createLinter(settings: LinterSettings = {}): Linter {
-  return new Linter({ rules: LINT_RULES, ...settings });
+  return new Linter({ rules: LINT_RULES, ...settings, fileLinters: { onnx: lintModelFile } });
 }
 
 /** Whether a file is one the linter reads (by name), for workspace scans. */

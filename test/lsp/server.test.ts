@@ -80,7 +80,7 @@ describe('language server over LSP (stdio)', () => {
     const uri = client.open(path.join(dir, 'load.py'), text);
     const diags = await client.waitForDiagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'SER005'));
     const finding = diags.diagnostics.find((d) => d.code === 'SER005')!;
-    assert.match(finding.message, /2\.4\.1|requirements\.txt/);
+    assert.match(String(finding.message), /2\.4\.1|requirements\.txt/);
     const actions = (await client.connection.sendRequest('textDocument/codeAction', {
       textDocument: { uri },
       range: finding.range,

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ALL_RULES } from '../../../rules';
 import { LINT_HELP, runLint } from './lint-command';
+import { runInspect } from './inspect';
 import { UsageError, type CliIo } from './io';
 import { version } from '../../../package.json';
 
@@ -15,6 +16,7 @@ const HELP = `ml-hygiene ${version}: production hygiene for ML code and models
 
 Usage:
   ml-hygiene lint [PATH...] [--format text|json|sarif] [--select IDS] [--ignore IDS]
+  ml-hygiene inspect MODEL.onnx [--format text|json]
   ml-hygiene rules [--format text|json]
   ml-hygiene --version
 
@@ -32,6 +34,7 @@ async function runRules(argv: string[], io: CliIo): Promise<number> {
 
 const COMMANDS: Record<string, Command> = {
   lint: runLint,
+  inspect: (argv, io) => runInspect(argv, io.out, io.err),
   rules: runRules,
 };
 

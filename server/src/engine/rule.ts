@@ -75,13 +75,13 @@ export interface EngineRule {
 export type Rule = PythonRule | PickleRule | ModelRuleLike | EngineRule;
 
 /**
- * Rules over decoded ONNX models. The model context is declared by the ONNX module;
- * kept structural here so the engine does not depend on the decoder.
+ * Rules over decoded ONNX models (rules/model). The context is declared by the ONNX module
+ * (a type-only import: the engine does not load the decoder).
  */
 export interface ModelRuleLike {
   readonly target: 'onnx';
   readonly meta: RuleMeta;
-  check(ctx: any): void | Promise<void>;
+  check(ctx: import('../onnx/lint').ModelContext): void | Promise<void>;
 }
 
 /** Identity helper that type-checks a rule definition. */

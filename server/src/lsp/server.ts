@@ -11,6 +11,8 @@ import {
   NotebookDocuments,
   type NotebookDocument,
   DidChangeConfigurationNotification,
+  ErrorCodes,
+  ResponseError,
   FileChangeType,
   TextDocumentSyncKind,
   type Connection,
@@ -20,7 +22,17 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Finding } from '../../../protocol/findings';
-import { DEFAULT_SETTINGS, LspMethods, SETTINGS_SECTION, type HygieneSettings, type ScanStatusParams } from '../../../protocol/settings';
+import {
+  DEFAULT_SETTINGS,
+  LspMethods,
+  SETTINGS_SECTION,
+  type HygieneSettings,
+  type ModelTextParams,
+  type ModelTextResult,
+  type ScanStatusParams,
+} from '../../../protocol/settings';
+import { decodeModelFile } from '../onnx/decode';
+import { modelToText } from '../onnx/text';
 import { createLinter, isLintable } from '../compose';
 import { discoverFiles } from '../engine/files';
 import type { Linter } from '../engine/lint';
@@ -107,6 +119,14 @@ export class HygieneServer {
     this.notebooks.onDidChange((e) => this.queueNotebookLint(e.notebookDocument.uri));
     this.notebooks.onDidClose((nb) => this.closeNotebook(nb));
     this.notebooks.listen(connection);
+    connection.onRequest(LspMethods.modelText, (p: ModelTextParams): ModelTextResult => {
+      try {
+        return { text: modelToText(decodeModelFile(p.path)) };
+      } catch (e) {
+        // The decoder's message names the file and the field or byte offset.
+        throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+      }
+    });
     connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
     connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
   }
