@@ -6,10 +6,12 @@
 import type { Rule } from '../server/src/engine/rule';
 import { MLH_RULES } from './mlh';
 import { SER_RULES } from './ser';
+import { CFG_RULES } from './cfg';
+import { RNG_RULES } from './rng';
 import { modelRules } from './model';
 
 /** The rules the engine runs (engine-raised MLH rules are added by the engine itself). */
-export const LINT_RULES: readonly Rule[] = [...SER_RULES, ...modelRules];
+export const LINT_RULES: readonly Rule[] = [...SER_RULES, ...CFG_RULES, ...RNG_RULES, ...modelRules];
 
 /** Every rule with metadata, engine rules included: for docs, SARIF and config validation. */
 export const ALL_RULES: readonly Rule[] = [...MLH_RULES, ...LINT_RULES];

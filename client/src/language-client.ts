@@ -6,7 +6,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { SETTINGS_SECTION } from '../../protocol/settings';
 
 /** Files whose changes on disk the server must hear about: sources, pickles, models, configs, dependency files. */
-const WATCHED = '**/{*.py,*.pyi,*.ipynb,*.pkl,*.pickle,*.joblib,*.pt,*.pth,*.ckpt,*.bin,*.npy,*.dill,*.onnx,.ml-hygiene.yaml,.ml-hygiene.yml,pyproject.toml,requirements*.txt,requirements*.in,environment.yml,environment.yaml,poetry.lock,uv.lock,pdm.lock,Pipfile.lock,.gitignore}';
+const WATCHED = '**/{*.py,*.pyi,*.ipynb,*.pkl,*.pickle,*.joblib,*.pt,*.pth,*.ckpt,*.bin,*.npy,*.npz,*.sav,*.dill,*.onnx,.ml-hygiene.yaml,.ml-hygiene.yml,pyproject.toml,requirements*.txt,requirements*.in,environment.yml,environment.yaml,poetry.lock,uv.lock,pdm.lock,Pipfile.lock,.gitignore}';
 
 export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');

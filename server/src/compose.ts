@@ -1,7 +1,7 @@
 /**
  * The composition root shared by the language server, the CLI and the lint workers:
  * the rule registry plus the readers for the file kinds the engine does not parse itself
- * (ONNX models here; pickle files are added the same way).
+ * (ONNX models, pickle files).
  */
 import type { Finding } from '../../protocol/findings';
 import { LINT_RULES } from '../../rules';
@@ -10,6 +10,17 @@ import { engineFinding, Linter, type LinterOptions } from './engine/lint';
 import { decodeModelFile } from './onnx/decode';
 import { OnnxDecodeError } from './onnx/errors';
 import { lintDecodedModel } from './onnx/lint';
+import { lintPickleFile, pickleFileKind } from './pickle/lint';
+import type { PickleRule } from './engine/rule';
+
+const PICKLE_RULES = LINT_RULES.filter((r): r is PickleRule => r.target === 'pickle');
+
+/** Reads a pickle file opcode by opcode (never unpickling it) and runs the pickle rules left on. */
+async function lintPickle(file: string, linter: Linter): Promise<Finding[]> {
+  const config = linter.configFor(file);
+  const rules = PICKLE_RULES.filter((r) => linter.severityFor(r.meta, config) !== 'off');
+  return rules.length ? lintPickleFile(file, rules, linter.projectFor(file)) : [];
+}
 
 export type LinterSettings = Pick<LinterOptions, 'editorSeverity' | 'workspaceRoot' | 'selection'>;
 
@@ -28,7 +39,12 @@ async function lintModelFile(file: string, linter: Linter): Promise<Finding[]> {
 }
 
 export function createLinter(settings: LinterSettings = {}): Linter {
-  return new Linter({ rules: LINT_RULES, ...settings, fileLinters: { onnx: lintModelFile } });
+  return new Linter({
+    rules: LINT_RULES,
+    ...settings,
+    fileKinds: [pickleFileKind],
+    fileLinters: { onnx: lintModelFile, pickle: lintPickle },
+  });
 }
 
 /** Whether a file is one the linter reads (by name), for workspace scans. */

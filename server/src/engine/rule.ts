@@ -55,6 +55,8 @@ export interface PickleContext extends BaseContext {
   /** The format found: `pickle`, `zip` (torch-style archive), `joblib`. */
   readonly container: string;
   readonly protocol: number | undefined;
+  /** What the reader could not read (truncation, corruption), with the byte offset. */
+  readonly errors?: readonly { message: string; offset: number; member?: string }[];
 }
 
 export interface PickleRule {

@@ -1,0 +1,83 @@
+import type { Node } from 'web-tree-sitter';
+import type { PythonModule } from '../../../server/src/engine/python/module';
+import { seedingOf } from '../../../server/src/engine/python/seeding';
+import { defineRule } from '../../../server/src/engine/rule';
+
+/** `torch.backends.cudnn.<flag> = <value>` assignments, resolved through imports (`from torch.backends import cudnn`). */
+function cudnnFlags(m: PythonModule): Array<{ node: Node; flag: string; value: boolean | undefined }> {
+  const out: Array<{ node: Node; flag: string; value: boolean | undefined }> = [];
+  for (const a of m.tree.rootNode.descendantsOfType('assignment')) {
+    const left = a?.childForFieldName('left');
+    if (!a || left?.type !== 'attribute') continue;
+    const scope = m.scopeAt(a.startIndex);
+    const name = m.resolveExpression(left, scope);
+    if (name !== 'torch.backends.cudnn.benchmark' && name !== 'torch.backends.cudnn.deterministic') continue;
+    const v = m.constantValue(a.childForFieldName('right') ?? undefined, scope);
+    out.push({ node: a, flag: name.slice(name.lastIndexOf('.') + 1), value: v?.kind === 'bool' ? v.value : undefined });
+  }
+  return out;
+}
+
+/** The first place the file puts work on a CUDA device. */
+function firstCudaUse(m: PythonModule): Node | undefined {
+  for (const c of m.calls) {
+    const name = c.func.type === 'attribute' ? c.func.childForFieldName('attribute')?.text : undefined;
+    if (name === 'cuda' && c.callee?.startsWith('torch.cuda') !== true && c.positional.length <= 1) return c.node;
+    const devArg = c.callee === 'torch.device' || name === 'to' ? c.positional[0] : c.keyword('device');
+    const v = devArg ? m.constantValue(devArg, c.scope) : undefined;
+    if (v?.kind === 'string' && v.value.startsWith('cuda') && (c.callee === 'torch.device' || name === 'to' || c.callee?.startsWith('torch.'))) return c.node;
+  }
+  return undefined;
+}
+
+export default defineRule({
+  target: 'python',
+  requires: ['torch'],
+  meta: {
+    id: 'RNG009',
+    name: 'nondeterministic-cudnn',
+    family: 'RNG',
+    severity: 'hint',
+    practice: 'P4',
+    languages: ['python'],
+    summary: 'cuDNN autotuning or non-deterministic algorithms are enabled, or a seeded CUDA script never asks for deterministic algorithms.',
+    provenance: ['dslinter deterministic-pytorch', 'PyTorch "Reproducibility" notes'],
+    fix: 'none',
+    docs: {
+      what:
+        "Hints at `torch.backends.cudnn.benchmark = True` (cuDNN times several convolution algorithms and keeps the fastest, which can differ between runs), `torch.backends.cudnn.deterministic = False` and `torch.use_deterministic_algorithms(False)`; and, in a file that seeds PyTorch and moves work to CUDA (`.cuda()`, `.to(\"cuda\")`, `torch.device(\"cuda\")`, `device=\"cuda\"`), at the first CUDA use when the file neither calls `torch.use_deterministic_algorithms(True)` nor sets `torch.backends.cudnn.deterministic = True`. Only a hint: determinism costs speed, and some operations have no deterministic CUDA implementation.",
+      why:
+        'Seeding makes the random numbers repeatable, but on a GPU the same numbers can still give different results: cuDNN benchmarking may pick a different algorithm each run, and many CUDA kernels (atomic adds in scatter, index_add, some convolutions backward) sum in a non-deterministic order. A seeded run that still changes on the GPU is confusing; turn determinism on when a run must be repeated exactly, e.g. to debug.',
+      example: 'import torch\n\ntorch.manual_seed(0)\ntorch.backends.cudnn.benchmark = True\ndevice = torch.device("cuda")\n',
+      useInstead:
+        'import os\n\nimport torch\n\nos.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"\ntorch.manual_seed(0)\ntorch.backends.cudnn.benchmark = False\ntorch.use_deterministic_algorithms(True)\ndevice = torch.device("cuda")\n',
+      references: ['https://pytorch.org/docs/stable/notes/randomness.html', 'https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html'],
+    },
+  },
+  check(ctx) {
+    const m = ctx.module;
+    const flags = cudnnFlags(m);
+    for (const f of flags) {
+      if (f.flag === 'benchmark' && f.value === true)
+        ctx.reportNode(f.node, 'cudnn.benchmark = True lets cuDNN pick the fastest convolution algorithm at run time, which can differ between runs and change results even with every seed set; set it to False (and call torch.use_deterministic_algorithms(True)) when runs must be repeatable');
+      if (f.flag === 'deterministic' && f.value === false)
+        ctx.reportNode(f.node, 'cudnn.deterministic = False allows non-deterministic cuDNN algorithms, so GPU results can change between runs even with every seed set; set it to True (or call torch.use_deterministic_algorithms(True)) when runs must be repeatable');
+    }
+    const determinism = m.callsTo('torch.use_deterministic_algorithms');
+    for (const c of determinism) {
+      const v = m.constantValue(c.argument(0, 'mode'), c.scope);
+      if (v?.kind === 'bool' && !v.value)
+        ctx.reportNode(c.node, 'torch.use_deterministic_algorithms(False) allows non-deterministic CUDA kernels, so results can change between runs even with every seed set');
+    }
+    const asksDeterminism =
+      determinism.some((c) => m.constantValue(c.argument(0, 'mode'), c.scope)?.kind !== 'bool' || (m.constantValue(c.argument(0, 'mode'), c.scope) as { value: boolean }).value) ||
+      flags.some((f) => f.flag === 'deterministic' && f.value !== false);
+    if (asksDeterminism || flags.some((f) => f.flag === 'benchmark' && f.value === true)) return;
+    const a = seedingOf(m);
+    const torchSeed = a.seedCalls.find((e) => (e.lib === 'torch' || e.lib === 'cuda') && !e.opaque);
+    if (!torchSeed) return;
+    const cuda = firstCudaUse(m);
+    if (cuda)
+      ctx.reportNode(cuda, `this file seeds PyTorch (line ${torchSeed.call.node.startPosition.row + 1}) and runs on CUDA, but never calls torch.use_deterministic_algorithms(True) or sets cudnn.deterministic = True, so GPU kernels that sum in a non-deterministic order can still change results between runs; turn determinism on when runs must be repeatable`);
+  },
+});
