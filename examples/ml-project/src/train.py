@@ -5,6 +5,8 @@ import joblib
 import numpy as np
 import torch
 import yaml
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 from transformers import AutoModel
 
@@ -21,6 +23,21 @@ class Classifier(nn.Module):
 def load_settings(path):
     with open(path) as f:
         return yaml.load(f)
+
+
+def prepare(X, y):
+    X = StandardScaler().fit_transform(X)
+    return train_test_split(X, y, test_size=0.2)
+
+
+def train(model, loader):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+    for epoch in range(50):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
 
 
 def main():
