@@ -11,8 +11,8 @@ $cli lint examples/ml-project --no-progress
 lint_status=$?
 for cmd in inspect bench; do
   if $cli "$cmd" --help >/dev/null 2>&1; then
-    echo; echo "== ml-hygiene $cmd examples/models/squeezenet.onnx"
-    $cli "$cmd" examples/models/squeezenet.onnx
+    echo; echo "== ml-hygiene $cmd examples/models/squeezenet1_1.onnx"
+    $cli "$cmd" examples/models/squeezenet1_1.onnx
   fi
 done
 # Findings in the example project are the point of the demo: exit 1 from lint is expected.
