@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runInspect } from '../../server/src/cli/inspect';
 import type { ModelSummary } from '../../protocol/model';
-import { makeTempDir, SHARED_MODELS } from './helpers';
+import type { TensorStats } from '../../protocol/model';
+import { makeTempDir, SHARED_MODELS, SYSTEM_PYTHON } from './helpers';
+import { execFileSync } from 'node:child_process';
 
 async function inspect(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out = new PassThrough();
@@ -23,6 +25,7 @@ async function inspect(...argv: string[]): Promise<{ code: number; out: string; 
 }
 
 const RESNET = path.join(SHARED_MODELS, 'light/light_resnet50.onnx');
+const SQUEEZENET = path.resolve(__dirname, '../../examples/models/squeezenet1_1.onnx');
 
 describe('CLI: ml-hygiene inspect', () => {
   let dir: string;
@@ -89,6 +92,42 @@ describe('CLI: ml-hygiene inspect', () => {
       assert.ok(err.includes(file), err);
     });
   }
+
+  it('--nodes lists every main-graph node with its output shapes and FLOPs', async () => {
+    const { code, out } = await inspect(SQUEEZENET, '--nodes');
+    assert.equal(code, 0);
+    const rows = out.split('\n').filter((l) => /^\s+\d+ {2}\S/.test(l));
+    assert.equal(rows.length, 83);
+    assert.match(out, /^\s+\d+ {2}Conv\s+\/features\/features\.0\/Conv -> \S+: float\[batch,64,111,111\]\s+[\d.]+ M FLOPs$/m);
+  });
+
+  it('--tensor: statistics and histogram of one weight, equal to numpy\'s', async () => {
+    const oracle = JSON.parse(execFileSync(SYSTEM_PYTHON, ['-c', `
+import json, sys, onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+w = next(numpy_helper.to_array(t) for t in m.graph.initializer if t.name == sys.argv[2]).astype('float64')
+print(json.dumps({"min": w.min(), "max": w.max(), "mean": w.mean(), "std": w.std(), "count": int(w.size)}))
+`, SQUEEZENET, 'features.3.expand3x3.weight'], { encoding: 'utf8' })) as { min: number; max: number; mean: number; std: number; count: number };
+    const { code, out, err } = await inspect(SQUEEZENET, '--format', 'json', '--tensor', 'features.3.expand3x3.weight');
+    assert.equal(err, '');
+    assert.equal(code, 0);
+    const stats = (JSON.parse(out) as { tensors: TensorStats[] }).tensors[0];
+    assert.equal(stats.elementCount, oracle.count);
+    assert.deepEqual(stats.dims, [64, 16, 3, 3]);
+    for (const k of ['min', 'max', 'mean', 'std'] as const) assert.ok(Math.abs(stats[k]! - oracle[k]) < 1e-6, `${k}: ${stats[k]} vs ${oracle[k]}`);
+    assert.equal(stats.histogram.counts.reduce((a, b) => a + b, 0), oracle.count);
+    const text = (await inspect(SQUEEZENET, '--tensor', 'features.3.expand3x3.weight')).out;
+    assert.match(text, /tensor {10}features\.3\.expand3x3\.weight: float\[64,16,3,3\], 9\.22 k values/);
+    assert.equal(text.split('\n').filter((l) => / \| #* \d+$/.test(l)).length, 16);
+  });
+
+  it('--tensor with a name the model lacks: exit 2, and names ones it has', async () => {
+    const { code, err } = await inspect(SQUEEZENET, '--tensor', 'expand3x3');
+    assert.equal(code, 2);
+    assert.match(err, /has no initializer named 'expand3x3'; did you mean 'features\.3\.expand3x3\.weight'/);
+    assert.equal((await inspect(SQUEEZENET, '--tensor')).code, 2);
+  });
 
   it('exit 2 on bad usage', async () => {
     assert.equal((await inspect()).code, 2);

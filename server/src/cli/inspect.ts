@@ -1,16 +1,19 @@
 /**
- * `ml-hygiene inspect MODEL [--format text|json]`: what a model is (IR, opsets, producer,
- * inputs/outputs, parameters, FLOPs) and what is wrong with it (MODEL rules).
+ * `ml-hygiene inspect MODEL [--format text|json] [--nodes] [--tensor NAME]...`: what a model
+ * is (IR, opsets, producer, inputs/outputs, parameters, FLOPs), what is wrong with it (MODEL
+ * rules), its nodes, and the statistics of the weights asked for by name.
  */
 import type { Finding } from '../../../protocol/findings';
-import type { ModelSummary } from '../../../protocol/model';
+import type { ModelSummary, NodeSummary, TensorStats } from '../../../protocol/model';
+import type { Graph, OnnxModel, Tensor } from '../onnx/model';
 import { modelRules } from '../../../rules/model/index';
 import { decodeModelFile } from '../onnx/decode';
 import { OnnxDecodeError } from '../onnx/errors';
 import { lintDecodedModel } from '../onnx/lint';
-import { summarizeModel } from '../onnx/summary';
+import { forEachGraph, summarizeModel } from '../onnx/summary';
+import { TensorDataError, tensorStatistics } from '../onnx/tensor-data';
 
-const USAGE = 'usage: ml-hygiene inspect MODEL.onnx [--format text|json]';
+const USAGE = 'usage: ml-hygiene inspect MODEL.onnx [--format text|json] [--nodes] [--tensor NAME]...';
 
 /**
  * Runs `inspect` and returns the exit code:
@@ -23,6 +26,8 @@ const USAGE = 'usage: ml-hygiene inspect MODEL.onnx [--format text|json]';
  */
 export async function runInspect(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let format: 'text' | 'json' = 'text';
+  let listNodes = false;
+  const tensorNames: string[] = [];
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -33,6 +38,15 @@ export async function runInspect(argv: string[], out: NodeJS.WritableStream, err
         return 2;
       }
       format = value;
+    } else if (arg === '--nodes') {
+      listNodes = true;
+    } else if (arg === '--tensor' || arg.startsWith('--tensor=')) {
+      const value = arg === '--tensor' ? argv[++i] : arg.slice('--tensor='.length);
+      if (!value) {
+        err.write(`ml-hygiene inspect: --tensor needs an initializer name\n${USAGE}\n`);
+        return 2;
+      }
+      tensorNames.push(value);
     } else if (arg === '-h' || arg === '--help') {
       out.write(`${USAGE}\n`);
       return 0;
@@ -50,8 +64,9 @@ export async function runInspect(argv: string[], out: NodeJS.WritableStream, err
   const file = files[0];
   let summary: ModelSummary;
   let findings: Finding[];
+  let model: OnnxModel;
   try {
-    const model = decodeModelFile(file);
+    model = decodeModelFile(file);
     summary = summarizeModel(model);
     findings = await lintDecodedModel(model, modelRules);
   } catch (error) {
@@ -68,8 +83,84 @@ export async function runInspect(argv: string[], out: NodeJS.WritableStream, err
     throw error;
   }
   summary.findings = findings;
-  out.write(format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : formatText(summary));
+  // Statistics read the tensor's bytes: only for the tensors named, and all named must exist.
+  const tensors: TensorStats[] = [];
+  for (const name of tensorNames) {
+    const tensor = findInitializer(model, name);
+    if (!tensor) {
+      err.write(`ml-hygiene inspect: ${file} has no initializer named '${name}'${suggestInitializer(model, name)}\n`);
+      return 2;
+    }
+    try {
+      tensors.push(await tensorStatistics(model, tensor));
+    } catch (error) {
+      if (!(error instanceof TensorDataError)) throw error;
+      err.write(`ml-hygiene inspect: cannot read the values of '${name}': ${error.message}\n`);
+      return 2;
+    }
+  }
+  if (format === 'json') {
+    const json: ModelSummary & { tensors?: TensorStats[] } = tensorNames.length ? { ...summary, tensors } : summary;
+    out.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    let text = formatText(summary);
+    if (listNodes) text += formatNodes(summary.graph.nodes);
+    for (const stats of tensors) text += formatTensorStats(stats);
+    out.write(text);
+  }
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+/** An initializer of the main graph or of any subgraph, by name. */
+function findInitializer(model: OnnxModel, name: string): Tensor | undefined {
+  let found: Tensor | undefined;
+  forEachGraph(model, (graph: Graph) => {
+    found ??= graph.initializer.find((t) => t.name === name);
+  });
+  return found;
+}
+
+function suggestInitializer(model: OnnxModel, name: string): string {
+  const names: string[] = [];
+  forEachGraph(model, (graph: Graph) => names.push(...graph.initializer.map((t) => t.name)));
+  if (!names.length) return ' (it has no initializers)';
+  const lower = name.toLowerCase();
+  const close = names.filter((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase())).slice(0, 5);
+  return close.length ? `; did you mean ${close.map((n) => `'${n}'`).join(', ')}?` : `; it has ${names.length}, e.g. '${names[0]}'`;
+}
+
+function formatNodes(nodes: readonly NodeSummary[]): string {
+  const lines = ['  nodes'];
+  for (const n of nodes) {
+    const op = n.domain ? `${n.domain}.${n.opType}` : n.opType;
+    const outputs = n.outputs.map((o) => `${o.name}: ${o.type?.text || '?'}`).join(', ');
+    const flops = n.flops === null ? '' : `  ${count(n.flops)} FLOPs`;
+    lines.push(`    ${String(n.index).padStart(4)}  ${op.padEnd(18)} ${n.name || '(unnamed)'} -> ${outputs}${flops}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One tensor's statistics with its histogram drawn as bars (16 rows merged from the buckets). */
+function formatTensorStats(t: TensorStats): string {
+  const lines = [`  tensor          ${t.name}: ${t.dataType.toLowerCase()}[${t.dims.join(',')}], ${count(t.elementCount)} values`];
+  const num = (v: number | null) => (v === null ? 'n/a' : Number(v.toPrecision(6)).toString());
+  lines.push(`    min ${num(t.min)}  max ${num(t.max)}  mean ${num(t.mean)}  std ${num(t.std)}`);
+  lines.push(`    zeros ${t.zeros}  NaN ${t.nan}  +Inf ${t.posInf}  -Inf ${t.negInf}`);
+  const rows = 16;
+  const { counts, min, max } = t.histogram;
+  if (counts.some((c) => c > 0)) {
+    const per = Math.ceil(counts.length / rows);
+    const merged: number[] = [];
+    for (let i = 0; i < counts.length; i += per) merged.push(counts.slice(i, i + per).reduce((a, b) => a + b, 0));
+    const peak = Math.max(...merged);
+    const width = (max - min) / merged.length;
+    merged.forEach((c, i) => {
+      const from = min + i * width;
+      const bar = '#'.repeat(Math.round((c / peak) * 40));
+      lines.push(`    ${num(from).padStart(12)} | ${bar} ${c}`);
+    });
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function bytes(n: number): string {
