@@ -6,6 +6,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { Fix, Position, Range, RelatedLocation, TextEdit } from '../../protocol/findings';
 import { nodeRange } from '../../server/src/engine/lint';
+import { setKeywordEdits } from '../../server/src/engine/python/fixes';
 import type { CallSite, PythonModule, Scope } from '../../server/src/engine/python/module';
 import {
   RNG_NAMES,
@@ -67,7 +68,10 @@ export function contextText(g: UnseededGroup): string {
   const s = g.state;
   if (!s.executed) {
     const fn = enclosingFunctionName(g.first.call.scope);
-    return fn ? ` (in ${fn}, which nothing in this file calls)` : '';
+    if (!fn) return '';
+    // Called from another function of the file that itself never runs from module level
+    // (`mp.spawn(main)` runs main, main calls load_train_objs): say so, not "nothing calls it".
+    return g.calledInFile ? ` (in ${fn}, which the file's own execution never reaches)` : ` (in ${fn}, which nothing in this file calls)`;
   }
   if (s.entry && s.entry !== g.first.call) return ` (run by ${short(s.entry.node.text, 40)} at line ${line(s.entry.node)})`;
   return '';
@@ -161,50 +165,10 @@ export function seedValueAt(m: PythonModule, call: CallSite): string {
   return '0';
 }
 
-/**
- * Sets a keyword argument: replaces its value when present (`random_state=None`), else
- * adds it last, after a trailing comma if there is one, on its own line when the call
- * spans lines with the closing parenthesis on its own line.
- */
+/** "Add random_state=0": sets a keyword argument (replacing `None`, else adding it last), with the engine's shared edit. */
 export function setKeywordFix(source: string, call: CallSite, keyword: string, value: string, title: string): Fix | undefined {
-  const existing = call.keyword(keyword);
-  if (existing) return { title, safety: 'safe', edits: [{ range: nodeRange(existing), newText: value }] };
-  const list = call.argumentList;
-  if (list?.type !== 'argument_list') return undefined;
-  const close = list.lastChild;
-  if (close?.type !== ')') return undefined;
-  const text = `${keyword}=${value}`;
-  const children = list.children.filter((c): c is Node => c !== null);
-  const args = children.filter((c) => c.isNamed && c.type !== 'comment');
-  if (!args.length) {
-    const open = list.firstChild!;
-    return { title, safety: 'safe', edits: [{ range: point(open.endPosition.row, open.endPosition.column), newText: text }] };
-  }
-  const last = args[args.length - 1];
-  const after = children.slice(children.indexOf(last) + 1);
-  const comma = after.find((c) => c.type === ',');
-  const anchor = comma ?? last;
-  const comment = after.find((c) => c.type === 'comment' && c.startPosition.row === anchor.endPosition.row);
-  const edits: TextEdit[] = [];
-  if (close.startPosition.row > last.endPosition.row) {
-    const lines = source.split('\n');
-    const lineOfLast = lines[last.startPosition.row] ?? '';
-    // One argument per line: the last one's indentation; arguments on the call's own line: one level deeper.
-    const onCallLine = last.startPosition.row === list.startPosition.row;
-    const indent = /^\s*/.exec(lineOfLast)![0] + (onCallLine ? '    ' : '');
-    const end = (comment ?? anchor).endPosition;
-    if (!comma && !comment) {
-      edits.push({ range: point(end.row, end.column), newText: `,\n${indent}${text}` });
-    } else {
-      if (!comma) edits.push({ range: point(last.endPosition.row, last.endPosition.column), newText: ',' });
-      edits.push({ range: point(end.row, end.column), newText: `\n${indent}${text}${comma ? ',' : ''}` });
-    }
-  } else if (comma) {
-    edits.push({ range: { start: { line: comma.endPosition.row, character: comma.endPosition.column }, end: { line: close.startPosition.row, character: close.startPosition.column } }, newText: ` ${text}` });
-  } else {
-    edits.push({ range: point(last.endPosition.row, last.endPosition.column), newText: `, ${text}` });
-  }
-  return { title, safety: 'safe', edits };
+  const edits = setKeywordEdits(source, call, keyword, value);
+  return edits ? { title, safety: 'safe', edits } : undefined;
 }
 
 /** Passes a seed as the first argument of a generator constructor (`default_rng()` -> `default_rng(SEED)`). */
@@ -493,7 +457,12 @@ export function addSeedingFix(ctx: PythonContext): Fix | undefined {
   const groups = unseededUses(m).groups;
   if (!groups.length) return undefined;
   const libs = orderLibs(groups.map((g) => g.lib));
-  const executed = groups.flatMap((g) => [g.first, ...g.others]).map((u) => a.at(u.call)).filter((s) => s.executed);
+  const states = groups.flatMap((g) => [g.first, ...g.others]).map((u) => a.at(u.call));
+  const executed = states.filter((s) => s.executed);
+  // A use the walk does not reach (a function run by `mp.spawn(main)`, a callback) may run
+  // where the __main__ block never does (a spawned child re-imports the module as
+  // `__mp_main__`): only module-level code is sure to run before it.
+  const someDeferred = executed.length < states.length;
   const firstSeq = Math.min(Infinity, ...executed.map((s) => s.seq));
   const preamble = preambleEnd(m);
   const { names, imports } = moduleNames(m, libs, preamble);
@@ -509,7 +478,7 @@ export function addSeedingFix(ctx: PythonContext): Fix | undefined {
   } else {
     const constant = seedConstant(m);
     const anchors = executed.map((s) => statementOf(s.entry!.node));
-    const inGuard = a.mainGuard && anchors.every((n) => n.startIndex >= a.mainGuard!.startIndex && n.endIndex <= a.mainGuard!.endIndex);
+    const inGuard = a.mainGuard && !someDeferred && anchors.every((n) => n.startIndex >= a.mainGuard!.startIndex && n.endIndex <= a.mainGuard!.endIndex);
     const guardStart = inGuard ? blockStart(m, a.mainGuard!, a.mainGuard!.childForFieldName('consequence')!, 'at the start of the __main__ block', false) : undefined;
     if (constant) {
       value = constant.name;

@@ -11,6 +11,7 @@ import { RNG_RULES } from '../../rules/rng';
 import { Linter } from '../../server/src/engine/lint';
 import { grammarParser } from '../../server/src/engine/parser';
 import { PythonModule } from '../../server/src/engine/python/module';
+import { addArgumentEdits, setKeywordEdits } from '../../server/src/engine/python/fixes';
 import { seedingOf, unseededUses, type RngLib } from '../../server/src/engine/python/seeding';
 import { applyEdits } from '../helpers/edits';
 
@@ -139,6 +140,61 @@ random.random()
       m.tree.delete();
     }
   });
+
+  it('does not take a module-level call of its own helper inside a constant for running code', async () => {
+    // timm/models/*.py: `default_cfgs = generate_default_cfgs({"a": _cfg(url=...)})`.
+    const library = `import torch
+from torch import nn
+def _cfg(url=""):
+    return {"url": url}
+default_cfgs = {"tiny": _cfg(url="x"), "base": _cfg(url="y")}
+MODES = (_cfg("a"), _cfg("b"))
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 1)
+`;
+    for (const [src, runs] of [
+      [library, false],
+      [`${library}main_cfg = _cfg("z")\n`, false],
+      [`${library}def main():\n    return Net()\nmain()\n`, true],
+      [`${library}import sys\ndef main():\n    return 0\nsys.exit(main())\n`, true],
+      [`${library}def main():\n    return 0\nif True:\n    main()\n`, true],
+    ] as const) {
+      const m = await parse(src);
+      try {
+        assert.equal(seedingOf(m).runsCode(), runs, src);
+        assert.equal(unseededUses(m).groups.length, runs ? 1 : 0, src);
+      } finally {
+        m.tree.delete();
+      }
+    }
+  });
+
+  it('tells a function nothing calls apart from one called only from code the walk does not reach', async () => {
+    const src = `import torch
+import torch.multiprocessing as mp
+def build():
+    return torch.nn.Linear(2, 1)
+def main(rank):
+    build()
+def unused():
+    return torch.randn(2)
+if __name__ == "__main__":
+    mp.spawn(main, nprocs=2)
+`;
+    const m = await parse(src);
+    try {
+      const [g] = unseededUses(m).groups;
+      assert.equal(g.first.call.node.startPosition.row + 1, 4);
+      assert.equal(g.state.executed, false);
+      assert.equal(g.calledInFile, true);
+      const other = g.others.find((u) => u.what === 'torch.randn');
+      assert.ok(other, 'the draw in unused() is listed too');
+    } finally {
+      m.tree.delete();
+    }
+  });
 });
 
 const RNG_DIR = path.join(__dirname, '..', '..', 'rules', 'rng');
@@ -171,4 +227,45 @@ describe('RNG seeding fixes', () => {
         }
     });
   }
+});
+
+describe('adding a keyword argument (engine/python/fixes.ts, shared by "Add random_state" and "Add weights_only=True")', () => {
+  const cases: Array<[string, string]> = [
+    ['f()\n', 'f(seed=0)\n'],
+    ['f(a)\n', 'f(a, seed=0)\n'],
+    ['f(a, )\n', 'f(a, seed=0)\n'],
+    ['f(a,\n  b)\n', 'f(a,\n  b, seed=0)\n'],
+    ['f(\n    a,\n    b\n)\n', 'f(\n    a,\n    b,\n    seed=0\n)\n'],
+    ['f(\n    a,\n    b,\n)\n', 'f(\n    a,\n    b,\n    seed=0,\n)\n'],
+    ['f(\n    a, b\n)\n', 'f(\n    a, b,\n    seed=0\n)\n'],
+    ['x = f(a,\n      b=1,  # why\n)\n', 'x = f(a,\n      b=1,  # why\n      seed=0,\n)\n'],
+    ['x = f(a, b\n)\n', 'x = f(a, b,\n    seed=0\n)\n'],
+    ['f(\n    a  # note\n)\n', 'f(\n    a,  # note\n    seed=0\n)\n'],
+    ['f(seed=None)\n', 'f(seed=0)\n'],
+  ];
+  for (const [before, after] of cases) {
+    it(JSON.stringify(before), async () => {
+      const m = await parse(before);
+      try {
+        const call = m.calls.find((c) => c.func.text === 'f')!;
+        const edits = setKeywordEdits(before, call, 'seed', '0');
+        assert.ok(edits);
+        const fixed = applyEdits(before, edits);
+        assert.equal(fixed, after);
+        const again = await parse(fixed);
+        assert.equal(again.tree.rootNode.hasError, false, fixed);
+        again.tree.delete();
+      } finally {
+        m.tree.delete();
+      }
+    });
+  }
+  it('declines a call without a plain argument list', async () => {
+    const m = await parse('f(x for x in y)\n');
+    try {
+      assert.equal(addArgumentEdits('f(x for x in y)\n', m.calls[0], 'seed=0'), undefined);
+    } finally {
+      m.tree.delete();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import { nodeRange } from '../../../server/src/engine/lint';
 import { specAllowsBelow } from '../../../server/src/engine/project';
 import type { CallSite, ConstValue, PythonModule } from '../../../server/src/engine/python/module';
-import { RNG_SHORT, seedingOf } from '../../../server/src/engine/python/seeding';
+import { RNG_SHORT, calledName, seedingOf } from '../../../server/src/engine/python/seeding';
 import { defineRule, type PythonContext } from '../../../server/src/engine/rule';
 import { seedValueAt, setKeywordFix, short } from '../shared';
 
@@ -247,6 +247,44 @@ function seedsEstimatorsCentrally(m: PythonModule): boolean {
   return false;
 }
 
+const FIT_METHOD = /^(?:partial_)?fit(?:_\w+)?$/;
+/** scikit-learn functions that build or configure without fitting anything. */
+const NON_FITTING = /^(?:make_pipeline|make_union|make_column_transformer|make_column_selector|set_config|get_config|config_context|estimator_html_repr)$/;
+
+/**
+ * Whether nothing in the file can fit an estimator: no `.fit*`/`partial_fit` call, no
+ * scikit-learn function that takes an estimator (`cross_val_score`, `learning_curve`, ...),
+ * and no call into the file's own or another project's functions (`train(model)`) that
+ * might fit it. An estimator built only to be shown (the gallery's pipeline-display
+ * example builds pipelines and never fits them) draws nothing.
+ */
+function fitsNothing(m: PythonModule): boolean {
+  for (const c of m.calls) {
+    const name = calledName(c.func);
+    if (name && FIT_METHOD.test(name)) return false;
+    const callee = c.callee;
+    if (callee?.startsWith('sklearn.')) {
+      const last = callee.slice(callee.lastIndexOf('.') + 1);
+      if (/^[a-z_]/.test(last) && !NON_FITTING.test(last) && !/^(?:load|fetch)_/.test(last)) return false;
+      continue;
+    }
+    if (c.func.type === 'attribute' && callee === undefined) continue; // a method of an object (fits only by name, above)
+    if (callee === undefined) {
+      // A function of this file, or a builtin.
+      if (c.func.type !== 'identifier') return false;
+      const bindings = m.lookup(c.func.text, c.scope);
+      if (bindings?.length) return false;
+      continue;
+    }
+    const root = callee.replace(/^\./, '').split('.')[0];
+    if (callee.startsWith('.') || !FITLESS_ROOTS.has(root)) return false;
+  }
+  return true;
+}
+
+/** Libraries whose calls never fit a scikit-learn estimator. */
+const FITLESS_ROOTS = new Set(['numpy', 'pandas', 'matplotlib', 'seaborn', 'scipy', 'builtins', 'os', 'sys', 'time', 'math', 'pathlib', 'json', 'IPython']);
+
 /** `est = RandomForestClassifier(); est.set_params(random_state=0)` or `est.random_state = 0`. */
 function seededLater(m: PythonModule, call: CallSite): boolean {
   const assign = call.node.parent;
@@ -271,7 +309,7 @@ export default defineRule({
     fix: 'safe',
     docs: {
       what:
-        "Finds scikit-learn calls without `random_state` (or with `random_state=None`) that draw random numbers with the parameters given, at a point where NumPy's global RNG is not seeded (`random_state=None` draws from it, so a legacy `np.random.seed(...)` earlier in the execution order makes them repeatable and they are not reported). Covered, always random: `train_test_split` (unless `shuffle=False`), `RepeatedKFold`, `RepeatedStratifiedKFold`, `ShuffleSplit`, `StratifiedShuffleSplit`, `GroupShuffleSplit`, `RandomizedSearchCV`, `HalvingRandomSearchCV`, `permutation_importance`; `RandomForest*`, `ExtraTrees*`, `RandomTreesEmbedding`, `IsolationForest`, `Bagging*`, `AdaBoost*`, `GradientBoosting*`; `DecisionTree*` and `ExtraTree*` (features are permuted at every split even with `splitter='best'`); `MLP*`, `BernoulliRBM`; `KMeans`, `MiniBatchKMeans`, `BisectingKMeans` (unless `init` is an array), `SpectralClustering`, `Spectral(Bi|Co)clustering`, `AffinityPropagation`; `GaussianMixture`, `BayesianGaussianMixture`; `TSNE`, `MDS`, `SpectralEmbedding`; `TruncatedSVD`, `FastICA` (without `w_init`), `LatentDirichletAllocation`, `DictionaryLearning`, `MiniBatchDictionaryLearning`, `SparsePCA`, `MiniBatchSparsePCA`, `FactorAnalysis` (unless `svd_method='lapack'`); random projections and kernel approximations (`RBFSampler`, `Nystroem`, ...); `MinCovDet`, `EllipticEnvelope`, `RANSACRegressor`; `mutual_info_*` (unless `discrete_features=True`); the `make_*` dataset generators (`make_moons`/`make_circles` unless `shuffle=False` without noise); `sklearn.utils.shuffle`/`resample`. Random only with some parameters, reported only then: `KFold`/`StratifiedKFold`/`GroupKFold`/`StratifiedGroupKFold` with `shuffle=True`; `learning_curve` with `shuffle=True`; `SGD*`, `Perceptron`, `PassiveAggressive*` unless `shuffle=False` (without early stopping); `LogisticRegression(CV)` with `solver` `sag`, `saga` or `liblinear` (the default `lbfgs` is deterministic); `Ridge`/`RidgeClassifier` with `sag`/`saga`; `Lasso`/`ElasticNet` (and CV, multi-task) with `selection='random'`; `SVC`/`NuSVC` with `probability=True`; `LinearSVC`/`LinearSVR` with `dual=True` (or a declared scikit-learn before 1.3, whose default was `dual=True`; from 1.5 `dual='auto'` picks the deterministic primal solver when there are more samples than features); `PCA` with `svd_solver` `randomized`/`arpack` and `KernelPCA`/`Isomap`/`LocallyLinearEmbedding` with an `arpack`/`randomized` eigensolver (the `auto` defaults depend on the data's shape); `HistGradientBoosting*` with `early_stopping=True` or `max_features < 1` (the default early stopping turns on only above 10,000 samples); `NMF` with `init='random'`/`'nndsvdar'` or `shuffle=True`; `IterativeImputer` with `sample_posterior=True`, random order or `n_nearest_features`; `DummyClassifier` with `stratified`/`uniform`; Gaussian processes with `n_restarts_optimizer > 0`; `TargetEncoder` (shuffles unless `shuffle=False`); `ClassifierChain`/`RegressorChain` with `order='random'`. Not reported: deterministic estimators (`LogisticRegression()`, `LinearRegression`, `KNeighbors*`, `StandardScaler`, `GridSearchCV`, `cross_val_score` with an integer `cv`, `KFold(n_splits=5)`), any `random_state` value (`0`, `rng`, `args.seed`, `cfg.seed`), `**params` that may carry it, estimators given to `Bagging*`/`AdaBoost*` (which reseed them), and estimators whose `random_state` is set later with `set_params`. Code in functions the file never calls is judged by whether the file seeds NumPy anywhere, and only in files that run code themselves.",
+        "Finds scikit-learn calls without `random_state` (or with `random_state=None`) that draw random numbers with the parameters given, at a point where NumPy's global RNG is not seeded (`random_state=None` draws from it, so a legacy `np.random.seed(...)` earlier in the execution order makes them repeatable and they are not reported). Covered, always random: `train_test_split` (unless `shuffle=False`), `RepeatedKFold`, `RepeatedStratifiedKFold`, `ShuffleSplit`, `StratifiedShuffleSplit`, `GroupShuffleSplit`, `RandomizedSearchCV`, `HalvingRandomSearchCV`, `permutation_importance`; `RandomForest*`, `ExtraTrees*`, `RandomTreesEmbedding`, `IsolationForest`, `Bagging*`, `AdaBoost*`, `GradientBoosting*`; `DecisionTree*` and `ExtraTree*` (features are permuted at every split even with `splitter='best'`); `MLP*`, `BernoulliRBM`; `KMeans`, `MiniBatchKMeans`, `BisectingKMeans` (unless `init` is an array), `SpectralClustering`, `Spectral(Bi|Co)clustering`, `AffinityPropagation`; `GaussianMixture`, `BayesianGaussianMixture`; `TSNE`, `MDS`, `SpectralEmbedding`; `TruncatedSVD`, `FastICA` (without `w_init`), `LatentDirichletAllocation`, `DictionaryLearning`, `MiniBatchDictionaryLearning`, `SparsePCA`, `MiniBatchSparsePCA`, `FactorAnalysis` (unless `svd_method='lapack'`); random projections and kernel approximations (`RBFSampler`, `Nystroem`, ...); `MinCovDet`, `EllipticEnvelope`, `RANSACRegressor`; `mutual_info_*` (unless `discrete_features=True`); the `make_*` dataset generators (`make_moons`/`make_circles` unless `shuffle=False` without noise); `sklearn.utils.shuffle`/`resample`. Random only with some parameters, reported only then: `KFold`/`StratifiedKFold`/`GroupKFold`/`StratifiedGroupKFold` with `shuffle=True`; `learning_curve` with `shuffle=True`; `SGD*`, `Perceptron`, `PassiveAggressive*` unless `shuffle=False` (without early stopping); `LogisticRegression(CV)` with `solver` `sag`, `saga` or `liblinear` (the default `lbfgs` is deterministic); `Ridge`/`RidgeClassifier` with `sag`/`saga`; `Lasso`/`ElasticNet` (and CV, multi-task) with `selection='random'`; `SVC`/`NuSVC` with `probability=True`; `LinearSVC`/`LinearSVR` with `dual=True` (or a declared scikit-learn before 1.3, whose default was `dual=True`; from 1.5 `dual='auto'` picks the deterministic primal solver when there are more samples than features); `PCA` with `svd_solver` `randomized`/`arpack` and `KernelPCA`/`Isomap`/`LocallyLinearEmbedding` with an `arpack`/`randomized` eigensolver (the `auto` defaults depend on the data's shape); `HistGradientBoosting*` with `early_stopping=True` or `max_features < 1` (the default early stopping turns on only above 10,000 samples); `NMF` with `init='random'`/`'nndsvdar'` or `shuffle=True`; `IterativeImputer` with `sample_posterior=True`, random order or `n_nearest_features`; `DummyClassifier` with `stratified`/`uniform`; Gaussian processes with `n_restarts_optimizer > 0`; `TargetEncoder` (shuffles unless `shuffle=False`); `ClassifierChain`/`RegressorChain` with `order='random'`. Not reported: deterministic estimators (`LogisticRegression()`, `LinearRegression`, `KNeighbors*`, `StandardScaler`, `GridSearchCV`, `cross_val_score` with an integer `cv`, `KFold(n_splits=5)`), any `random_state` value (`0`, `rng`, `args.seed`, `cfg.seed`), `**params` that may carry it, estimators given to `Bagging*`/`AdaBoost*` (which reseed them), estimators whose `random_state` is set later with `set_params`, and estimators in a file that fits nothing (no `.fit*` call, no scikit-learn function that takes an estimator, no call into the file's own or the project's functions: a pipeline built only to be displayed draws nothing). Code in functions the file never calls is judged by whether the file seeds NumPy anywhere, and only in files that run code themselves.",
       why:
         'With `random_state=None` each fit, split or search draws from NumPy\'s global generator: the train/test split, the trees of a forest, the initial centers of k-means and the folds of a shuffled cross-validation differ on every run, so scores move for no reason and a result cannot be reproduced. Passing an int (from the config) makes each call repeatable on its own, independent of call order.',
       example: 'from sklearn.ensemble import RandomForestClassifier\nfrom sklearn.model_selection import train_test_split\n\nX_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)\nclf = RandomForestClassifier(n_estimators=100).fit(X_train, y_train)\n',
@@ -304,12 +342,14 @@ export default defineRule({
     if (!found.length) return;
     const executedUse = found.some((f) => a.at(f.call).executed);
     const central = seedsEstimatorsCentrally(m);
+    let fitless: boolean | undefined;
     for (const { call, name, why } of found) {
       const state = a.at(call);
       // Estimators and splitters draw when fitted or split, not when built: a seed anywhere
       // in the file may run before that. Functions draw where they are called.
       const lazy = /^[A-Z]/.test(name);
       if (lazy ? a.anywhere.has('numpy') || central : state.seeded.has('numpy')) continue;
+      if (lazy && (fitless ??= fitsNothing(m))) continue;
       if (!state.executed && !a.runsCode(executedUse)) continue;
       const value = seedValueAt(m, call);
       const fix = setKeywordFix(ctx.source, call, 'random_state', value, `Add random_state=${value}`);

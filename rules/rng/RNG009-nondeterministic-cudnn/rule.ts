@@ -45,7 +45,7 @@ export default defineRule({
     fix: 'none',
     docs: {
       what:
-        "Hints at `torch.backends.cudnn.benchmark = True` (cuDNN times several convolution algorithms and keeps the fastest, which can differ between runs), `torch.backends.cudnn.deterministic = False` and `torch.use_deterministic_algorithms(False)`; and, in a file that seeds PyTorch and moves work to CUDA (`.cuda()`, `.to(\"cuda\")`, `torch.device(\"cuda\")`, `device=\"cuda\"`), at the first CUDA use when the file neither calls `torch.use_deterministic_algorithms(True)` nor sets `torch.backends.cudnn.deterministic = True`. Only a hint: determinism costs speed, and some operations have no deterministic CUDA implementation.",
+        "Hints at `torch.backends.cudnn.benchmark = True` (cuDNN times several convolution algorithms and keeps the fastest, which can differ between runs), `torch.backends.cudnn.deterministic = False` and `torch.use_deterministic_algorithms(False)`; and, in a file that seeds PyTorch where its own execution reaches the seed (module-level code, the `__main__` block or a function they call; not a seed inside a library helper such as a DataLoader `worker_init_fn`) and moves work to CUDA (`.cuda()`, `.to(\"cuda\")`, `torch.device(\"cuda\")`, `device=\"cuda\"`), at the first CUDA use when the file neither calls `torch.use_deterministic_algorithms(True)` nor sets `torch.backends.cudnn.deterministic = True`. Only a hint: determinism costs speed, and some operations have no deterministic CUDA implementation.",
       why:
         'Seeding makes the random numbers repeatable, but on a GPU the same numbers can still give different results: cuDNN benchmarking may pick a different algorithm each run, and many CUDA kernels (atomic adds in scatter, index_add, some convolutions backward) sum in a non-deterministic order. A seeded run that still changes on the GPU is confusing; turn determinism on when a run must be repeated exactly, e.g. to debug.',
       example: 'import torch\n\ntorch.manual_seed(0)\ntorch.backends.cudnn.benchmark = True\ndevice = torch.device("cuda")\n',
@@ -74,7 +74,9 @@ export default defineRule({
       flags.some((f) => f.flag === 'deterministic' && f.value !== false);
     if (asksDeterminism || flags.some((f) => f.flag === 'benchmark' && f.value === true)) return;
     const a = seedingOf(m);
-    const torchSeed = a.seedCalls.find((e) => (e.lib === 'torch' || e.lib === 'cuda') && !e.opaque);
+    // A seed the file's own execution reaches: a seed in a library module's helper (a
+    // DataLoader worker_init_fn reseeding each worker) does not make the file a seeded run.
+    const torchSeed = a.events.find((e) => (e.lib === 'torch' || e.lib === 'cuda') && !e.opaque);
     if (!torchSeed) return;
     const cuda = firstCudaUse(m);
     if (cuda)

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import type { Node } from 'web-tree-sitter';
-import type { Fix, Range, TextEdit } from '../../../protocol/findings';
+import type { Fix } from '../../../protocol/findings';
 import { nodeRange } from '../../../server/src/engine/lint';
 import { compareVersions, parseVersion, specAllowsBelow, type DeclaredPackage } from '../../../server/src/engine/project';
+import { addArgumentEdits } from '../../../server/src/engine/python/fixes';
 import type { CallSite, PythonModule } from '../../../server/src/engine/python/module';
 import { defineRule, type PythonContext } from '../../../server/src/engine/rule';
 
@@ -181,46 +182,8 @@ function forcedOff(ctx: PythonContext): Array<{ node: Node }> {
   return out.sort((x, y) => x.node.startIndex - y.node.startIndex);
 }
 
-function point(row: number, column: number): Range {
-  return { start: { line: row, character: column }, end: { line: row, character: column } };
-}
-
-/**
- * Adds a keyword argument as the last argument: after a trailing comma if there is one,
- * on its own line (with the arguments' indentation) when the call spans lines and the
- * closing parenthesis has its own line, and after a comment that ends the last argument's line.
- */
+/** "Add weights_only=True": the keyword added last, with the edit the engine shares with RNG007's "Add random_state". */
 export function addKeyword(ctx: PythonContext, call: CallSite, text: string): Fix[] {
-  const list = call.argumentList;
-  if (list?.type !== 'argument_list') return [];
-  const close = list.lastChild;
-  if (close?.type !== ')') return [];
-  const children = list.children.filter((c): c is Node => c !== null);
-  const args = children.filter((c) => c.isNamed && c.type !== 'comment');
-  const title = `Add ${text}`;
-  if (!args.length) {
-    const open = list.firstChild!;
-    return [{ title, safety: 'safe', edits: [{ range: point(open.endPosition.row, open.endPosition.column), newText: text }] }];
-  }
-  const last = args[args.length - 1];
-  const after = children.slice(children.indexOf(last) + 1);
-  const comma = after.find((c) => c.type === ',');
-  const anchor = comma ?? last;
-  const comment = after.find((c) => c.type === 'comment' && c.startPosition.row === anchor.endPosition.row);
-  const edits: TextEdit[] = [];
-  if (close.startPosition.row > last.endPosition.row) {
-    // Multi-line call: one argument per line, closing parenthesis on its own line.
-    const lines = ctx.source.split('\n');
-    const lineOfLast = lines[last.startPosition.row] ?? '';
-    const ownLine = lineOfLast.slice(0, last.startPosition.column).trim() === '';
-    const indent = ownLine ? lineOfLast.slice(0, last.startPosition.column) : /^\s*/.exec(lineOfLast)![0] + '    ';
-    if (!comma) edits.push({ range: point(last.endPosition.row, last.endPosition.column), newText: ',' });
-    const end = (comment ?? anchor).endPosition;
-    edits.push({ range: point(end.row, end.column), newText: `\n${indent}${text}${comma ? ',' : ''}` });
-  } else if (comma) {
-    edits.push({ range: { start: { line: comma.endPosition.row, character: comma.endPosition.column }, end: { line: close.startPosition.row, character: close.startPosition.column } }, newText: ` ${text}` });
-  } else {
-    edits.push({ range: point(last.endPosition.row, last.endPosition.column), newText: `, ${text}` });
-  }
-  return [{ title, safety: 'safe', edits }];
+  const edits = addArgumentEdits(ctx.source, call, text);
+  return edits ? [{ title: `Add ${text}`, safety: 'safe', edits }] : [];
 }

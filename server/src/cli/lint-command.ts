@@ -2,6 +2,7 @@
  * `ml-hygiene lint PATH... [--format text|json|sarif] [--select IDS] [--ignore IDS]`.
  * Exit 0 without findings, 1 with findings, 2 on a usage or internal error.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,7 +94,7 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   const selected = files.filter((f) => named.has(f) || !linter.configFor(f).isExcluded(f));
 
   const progress = new ProgressBar(io.err, format === 'text' && !values['no-progress'] && io.errIsTty, selected.length);
-  const workerCount = Math.min(jobs, Math.ceil(selected.length / FILES_PER_WORKER), 16);
+  const workerCount = workerScript() ? Math.min(jobs, Math.ceil(selected.length / FILES_PER_WORKER), 16) : 1;
   const results = workerCount > 1 ? await lintInWorkers(selected, workerCount, settings, progress) : await lintHere(selected, linter, progress);
   progress.done();
   results.push(...walkErrors);
@@ -116,9 +117,21 @@ async function lintHere(files: string[], linter: ReturnType<typeof createLinter>
   return out;
 }
 
+/**
+ * The worker's entry: the bundle beside the built CLI, or the TypeScript source when the CLI
+ * runs from source under tsx (workers inherit its loader). Without either, lint in this thread.
+ */
+function workerScript(): string | undefined {
+  for (const name of ['lint-worker.js', 'lint-worker.ts']) {
+    const candidate = path.join(__dirname, name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 /** A shared queue: each worker takes the next small batch when it is done with one, so slow files do not idle the others. */
 function lintInWorkers(files: string[], count: number, settings: LinterSettings, progress: ProgressBar): Promise<FileFindings[]> {
-  const script = path.join(__dirname, 'lint-worker.js');
+  const script = workerScript()!;
   const results: FileFindings[] = [];
   let next = 0;
   return new Promise((resolve, reject) => {

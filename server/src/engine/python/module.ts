@@ -216,8 +216,15 @@ export class PythonModule {
       while (stack.length > 1 && !stack[stack.length - 1].contains(index)) stack.pop();
       return stack[stack.length - 1];
     };
+    // The `@assign` capture comes right before its `@assign_left` (same start, larger node
+    // first): remembering it spares `node.parent`, which walks down from the root.
+    let assignment: Node | undefined;
     for (const { name, node } of query.captures(this.tree.rootNode)) {
       const start = node.startIndex;
+      if (name === 'assign') {
+        assignment = node;
+        continue;
+      }
       if (name.startsWith('scope.')) {
         const parent = scopeAt(start);
         const scope = new Scope(name.slice(6) as ScopeKind, start, node.endIndex, parent, node);
@@ -246,8 +253,8 @@ export class PythonModule {
           for (const p of node.namedChildren) if (p) this.bindParameter(p, scope);
           break;
         case 'assign_left': {
-          const assignment = node.parent;
-          const value = assignment?.childForFieldName('right') ?? undefined;
+          const statement = assignment?.startIndex === start ? assignment : node.parent;
+          const value = statement?.childForFieldName('right') ?? undefined;
           this.bindTarget(node, scope, 'assign', node.type === 'identifier' ? value : undefined);
           break;
         }
@@ -380,6 +387,33 @@ export class PythonModule {
       default:
         return;
     }
+  }
+
+  private identifierCache?: Map<string, Node[]>;
+
+  /**
+   * Every `identifier` node spelled `name`, in document order: the same nodes as
+   * `rootNode.descendantsOfType('identifier')` filtered by text, found from the name's
+   * occurrences in the source instead (marshalling every identifier of a large file out
+   * of the wasm heap costs milliseconds per call). Cached per name.
+   */
+  identifiersNamed(name: string): Node[] {
+    this.identifierCache ??= new Map();
+    let found = this.identifierCache.get(name);
+    if (found) return found;
+    found = [];
+    if (name) {
+      const root = this.tree.rootNode;
+      for (let at = this.source.indexOf(name); at >= 0; at = this.source.indexOf(name, at + 1)) {
+        // An identifier never continues into an ASCII word character on either side.
+        if (at > 0 && /\w/.test(this.source[at - 1])) continue;
+        if (/\w/.test(this.source[at + name.length] ?? '')) continue;
+        const node = root.descendantForIndex(at, at + name.length);
+        if (node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
+      }
+    }
+    this.identifierCache.set(name, found);
+    return found;
   }
 
   /** Whether the file imports the module (or a submodule of it) anywhere. */

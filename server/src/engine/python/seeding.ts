@@ -232,7 +232,12 @@ export class SeedingAnalysis {
   readonly seedCalls: SeedEvent[] = [];
   /** The module-level `if __name__ == "__main__":` statement. */
   readonly mainGuard: Node | undefined;
-  /** Whether module-level code calls a function defined in this file. */
+  /**
+   * Whether module-level code runs a function defined in this file as a statement of its
+   * own (`main()`, `train(args)`, `sys.exit(main())`). Helpers called to build module
+   * constants (`default_cfgs = {"a": _cfg(url=...)}` in a model library) do not make the
+   * file a program.
+   */
   private callsOwnFunction = false;
   private stack: CallSite[] = [];
 
@@ -321,10 +326,11 @@ export class SeedingAnalysis {
         this.events.push(e);
         if (!this.state.has(lib)) this.state = new Map(this.state).set(lib, e);
       }
-      for (const target of this.localTargets(c)) {
+      const targets = this.localTargets(c);
+      if (targets.length && scope === this.module.moduleScope && isStatementCall(c)) this.callsOwnFunction = true;
+      for (const target of targets) {
         if (this.walked.has(target)) continue;
         this.walked.add(target);
-        if (scope === this.module.moduleScope) this.callsOwnFunction = true;
         this.walkStart.set(target, this.seq);
         this.stack.push(c);
         this.walk(target);
@@ -391,6 +397,28 @@ export class SeedingAnalysis {
   private methodOf(cls: Scope | undefined, name: string): Scope | undefined {
     const def = cls?.bindings.get(name)?.find((b) => b.kind === 'def');
     return def ? this.functionOf(def) : undefined;
+  }
+}
+
+/** Calls that only hand on a program's result: `sys.exit(main())`, `asyncio.run(main())`. */
+const STATEMENT_WRAPPERS = new Set(['sys.exit', 'exit', 'quit', 'asyncio.run', 'print']);
+
+/** A call that is a statement by itself (its value discarded), or only wrapped in `sys.exit(...)` and the like. */
+function isStatementCall(c: CallSite): boolean {
+  let n: Node = c.node;
+  for (;;) {
+    const p = n.parent;
+    if (!p) return false;
+    if (p.type === 'expression_statement') return true;
+    if (p.type === 'await') {
+      n = p;
+      continue;
+    }
+    const outer = p.type === 'argument_list' ? p.parent : null;
+    if (outer?.type !== 'call') return false;
+    const f = outer.childForFieldName('function');
+    if (!f || !STATEMENT_WRAPPERS.has(f.text)) return false;
+    n = outer;
   }
 }
 
@@ -630,6 +658,8 @@ export interface UnseededGroup {
   seededOthers: SeedEvent[];
   /** Seeds of this library in the file that do not run before `first`. */
   later: SeedEvent[];
+  /** For a deferred `first`: whether some call in the file runs the function it is in (from code the walk does not reach). */
+  calledInFile: boolean;
 }
 
 export interface RngUsesReport {
@@ -712,8 +742,15 @@ function onlyExampleInput(module: PythonModule, node: Node, target: string | und
   };
   if (exporterArg(node)) return true;
   if (!target || !/^[A-Za-z_]\w*$/.test(target)) return false;
-  const uses = module.tree.rootNode.descendantsOfType('identifier').filter((n): n is Node => !!n && n.text === target && n.parent?.type !== 'assignment');
-  return uses.length > 0 && uses.every(exporterArg);
+  // Every use of the name (not its assignments) is an exporter's argument; stops at the
+  // first that is not (`Node.parent` walks down from the root: costly in large files).
+  let uses = 0;
+  for (const n of module.identifiersNamed(target)) {
+    if (n.parent?.type === 'assignment') continue;
+    if (!exporterArg(n)) return false;
+    uses++;
+  }
+  return uses > 0;
 }
 
 const TORCH_DATASETS = new Set(['torch.utils.data.Dataset', 'torch.utils.data.IterableDataset', 'torch.utils.data.dataset.Dataset', 'torch.utils.data.dataset.IterableDataset']);
@@ -761,7 +798,9 @@ export function unseededUses(module: PythonModule): RngUsesReport {
     const seededOthers: SeedEvent[] = [];
     for (const e of state.seeded.values()) if (e.lib !== lib && !seededOthers.some((o) => o.call === e.call)) seededOthers.push(e);
     const later = analysis.seedCalls.filter((e) => e.lib === lib || (first.alsoSeededBy?.includes(e.lib) ?? false));
-    groups.push({ lib, first, state, others: rest.map((r) => r.use), seededOthers, later });
+    const fn = executionScope(first.call.scope);
+    const calledInFile = !state.executed && fn !== module.moduleScope && module.calls.some((c) => analysis.localTargets(c).includes(fn));
+    groups.push({ lib, first, state, others: rest.map((r) => r.use), seededOthers, later, calledInFile });
   }
   groups.sort((a, b) => a.first.call.node.startIndex - b.first.call.node.startIndex);
   const report = { uses, groups };
