@@ -43,6 +43,11 @@ export interface Fix {
   edits: TextEdit[];
   /** Files the fix creates (absolute paths) before its edits apply; edits into them use an empty-file range. */
   createFiles?: string[];
+  /**
+   * Why the fix cannot be applied now (e.g. the config file it would merge into is not
+   * valid YAML). A disabled fix has no edits; editors offer it greyed out with this reason.
+   */
+  disabled?: string;
 }
 
 export interface RelatedLocation {

@@ -12,6 +12,7 @@ import { OnnxDecodeError } from './onnx/errors';
 import { lintDecodedModel } from './onnx/lint';
 import { lintPickleFile, pickleFileKind } from './pickle/lint';
 import type { PickleRule } from './engine/rule';
+import { CONFIG_DRIFT_RULE, isExperimentConfigFile, lintExperimentConfig } from './engine/config-files';
 
 const PICKLE_RULES = LINT_RULES.filter((r): r is PickleRule => r.target === 'pickle');
 
@@ -38,12 +39,29 @@ async function lintModelFile(file: string, linter: Linter): Promise<Finding[]> {
   }
 }
 
+/**
+ * The config-file side of CFG005 for a YAML/JSON experiment config (`text`: an editor
+ * buffer; absent: the disk): its keys no loading Python file reads, and keys read that it lacks.
+ */
+async function lintExperimentConfigFile(file: string, text: string | undefined, linter: Linter, workspaceRoot: string | undefined): Promise<Finding[]> {
+  const meta = linter.ruleMeta(CONFIG_DRIFT_RULE);
+  if (!meta || linter.severityFor(meta, linter.configFor(file)) === 'off') return [];
+  return lintExperimentConfig(file, text, { projectRoot: linter.projectFor(file).root, workspaceRoot });
+}
+
+const experimentConfigKind = (file: string) => (isExperimentConfigFile(file) ? ('experiment-config' as const) : undefined);
+
 export function createLinter(settings: LinterSettings = {}): Linter {
   return new Linter({
     rules: LINT_RULES,
     ...settings,
-    fileKinds: [pickleFileKind],
-    fileLinters: { onnx: lintModelFile, pickle: lintPickle },
+    fileKinds: [pickleFileKind, experimentConfigKind],
+    fileLinters: {
+      onnx: lintModelFile,
+      pickle: lintPickle,
+      'experiment-config': (file, linter) => lintExperimentConfigFile(file, undefined, linter, settings.workspaceRoot),
+    },
+    textLinters: { 'experiment-config': (file, text, linter) => lintExperimentConfigFile(file, text, linter, settings.workspaceRoot) },
   });
 }
 

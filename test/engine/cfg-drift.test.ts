@@ -6,7 +6,17 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { configDriftFindings, findConfigLoads, isExperimentConfigFile, parseConfigText } from '../../server/src/engine/config-files';
+import { createLinter } from '../../server/src/compose';
+import {
+  configDriftFindings,
+  driftSearchRoot,
+  findConfigLoads,
+  isExperimentConfigFile,
+  lintExperimentConfig,
+  MAX_CONFIG_BYTES,
+  parseConfigText,
+  PythonSourceIndex,
+} from '../../server/src/engine/config-files';
 import { grammarParser } from '../../server/src/engine/parser';
 import { PythonModule } from '../../server/src/engine/python/module';
 
@@ -104,6 +114,17 @@ describe('CFG005 config drift on the config file (configDriftFindings)', () => {
     assert.deepEqual(findings.map((f) => f.message.split(' is not')[0]), ['config key "logging"']);
   });
 
+  it("does not call Hydra's own `hydra:` section unread (found in Hydra's examples)", async () => {
+    const conf = 'hydra:\n  job:\n    name: from_config\n  sweep:\n    dir: multirun\nlr: 0.1\nunused: 1\n';
+    const source = 'import hydra\n\n@hydra.main(config_path=".", config_name="config", version_base=None)\ndef main(cfg):\n    print(cfg.lr)\n';
+    const dir = project({ 'config.yaml': conf, 'app.py': source });
+    const findings = await configDriftFindings(path.join(dir, 'config.yaml'), pythonFiles(dir), { root: dir });
+    assert.deepEqual(findings.map((f) => f.message.split(' is not')[0]), ['config key "unused"']);
+    // A plain YAML load has no such exception.
+    const plain = project({ 'config.yaml': conf, 'app.py': 'import yaml\ncfg = yaml.safe_load(open("config.yaml"))\nprint(cfg["lr"], cfg["unused"])\n' });
+    assert.deepEqual((await configDriftFindings(path.join(plain, 'config.yaml'), pythonFiles(plain), { root: plain })).map((f) => f.message.split(' is not')[0]), ['config key "hydra"']);
+  });
+
   it('skips Hydra-composed configs (a defaults list) and invalid files', async () => {
     const dir = project({
       'conf/train.yaml': 'defaults:\n  - model: resnet\nlr: 0.1\nextra: 1\n',
@@ -150,5 +171,76 @@ describe('CFG005 config drift on the config file (configDriftFindings)', () => {
     assert.ok(!isExperimentConfigFile('/p/.ml-hygiene.yaml'));
     assert.ok(!isExperimentConfigFile('/p/package.json'));
     assert.ok(!isExperimentConfigFile('/p/train.py'));
+  });
+
+  it('reports keys the code reads that the file lacks, in the file: on the near spelling, the parent mapping, or the top', async () => {
+    const config = '# experiment\nlr: 0.1\nmodel:\n  depth: 4\n';
+    const source = 'import yaml\ncfg = yaml.safe_load(open("config.yaml"))\nrun(cfg)\nprint(cfg["learning_rate"], cfg["model"]["width"], cfg["epochs"], cfg.get("opt"), cfg.get("seed", 0))\nif "extra" in cfg:\n    print(cfg["extra"])\n';
+    const dir = project({ 'config.yaml': config, 'train.py': source });
+    const findings = await configDriftFindings(path.join(dir, 'config.yaml'), pythonFiles(dir), { root: dir });
+    // `run(cfg)` uses the whole config: no key is called unread, but missing keys still are.
+    assert.deepEqual(
+      findings.map((f) => [f.range.start.line, f.range.start.character, /config key "([\w.]+)"/.exec(f.message)![1]]),
+      [
+        [0, 0, 'epochs'],
+        [0, 0, 'opt'],
+        [1, 0, 'learning_rate'],
+        [2, 0, 'model.width'],
+      ],
+    );
+    const byKey = (k: string) => findings.find((f) => f.message.includes(`"${k}"`))!;
+    assert.match(byKey('learning_rate').message, /\(train\.py line 4\) .*did you mean "lr"/);
+    assert.match(byKey('model.width').message, /no "width" under "model", so the run fails at that line; add it under "model", or change the code/);
+    assert.match(byKey('opt').message, /\.get\("opt"\) returns None there/);
+    assert.deepEqual(byKey('epochs').related?.map((r) => [path.basename(r.path!), r.range.start.line]), [['train.py', 3]]);
+  });
+
+  it('lintExperimentConfig: finds the loading scripts itself, honours suppression comments, skips data-sized files', async () => {
+    const dir = project({
+      'requirements.txt': 'pyyaml\n',
+      'configs/exp.yaml': 'lr: 1\nold: 2  # ml-hygiene: ignore[CFG005]\nstale: 3\n',
+      'src/train.py': 'import yaml\ncfg = yaml.safe_load(open("configs/exp.yaml"))\nprint(cfg["lr"])\n',
+      'src/other.py': 'print("does not load it")\n',
+    });
+    const file = path.join(dir, 'configs/exp.yaml');
+    const sources = new PythonSourceIndex();
+    assert.equal(driftSearchRoot(file, dir, undefined, sources), dir);
+    const findings = await lintExperimentConfig(file, undefined, { projectRoot: dir, sources });
+    assert.deepEqual(findings.map((f) => f.message.split(' is not')[0]), ['config key "stale"']);
+    // An unsaved Python buffer wins over the disk; the index forgets a file when told.
+    sources.bufferText = (f) => (f === path.join(dir, 'src/train.py') ? 'import yaml\ncfg = yaml.safe_load(open("configs/exp.yaml"))\nprint(cfg["lr"], cfg["stale"])\n' : undefined);
+    assert.deepEqual(await lintExperimentConfig(file, undefined, { projectRoot: dir, sources }), []);
+    sources.bufferText = () => undefined;
+    fs.writeFileSync(path.join(dir, 'src/other.py'), 'import yaml\nc = yaml.safe_load(open("configs/exp.yaml"))\nprint(c["stale"])\n');
+    sources.invalidate(path.join(dir, 'src/other.py'));
+    assert.deepEqual(await lintExperimentConfig(file, undefined, { projectRoot: dir, sources }), []);
+    // Data-sized files are not parsed.
+    assert.deepEqual(await lintExperimentConfig(file, 'x: 1\n' + '#'.repeat(MAX_CONFIG_BYTES), { projectRoot: dir, sources }), []);
+  });
+
+  it('without a project root, looks beside the config, or one folder up when its folder has no Python file', () => {
+    const dir = project({ 'configs/a.yaml': 'x: 1\n', 'train.py': '', 'exp/b.yaml': 'x: 1\n', 'exp/run.py': '' });
+    const sources = new PythonSourceIndex();
+    assert.equal(driftSearchRoot(path.join(dir, 'configs/a.yaml'), undefined, undefined, sources), dir);
+    assert.equal(driftSearchRoot(path.join(dir, 'exp/b.yaml'), undefined, undefined, sources), path.join(dir, 'exp'));
+    assert.equal(driftSearchRoot(path.join(dir, 'exp/b.yaml'), undefined, dir, sources), dir, 'the workspace folder comes before');
+  });
+
+  it('the linter dispatches experiment configs (disk and editor text) and applies the configured severity', async () => {
+    const dir = project({
+      'requirements.txt': 'pyyaml\n',
+      'config.yaml': 'lr: 1\nunused: 2\n',
+      'train.py': 'import yaml\ncfg = yaml.safe_load(open("config.yaml"))\nprint(cfg["lr"])\n',
+      '.ml-hygiene.yaml': 'severity:\n  CFG005: error\n',
+    });
+    const linter = createLinter({ workspaceRoot: dir });
+    const file = path.join(dir, 'config.yaml');
+    assert.equal(linter.fileKind(file), 'experiment-config');
+    assert.equal(linter.fileKind(path.join(dir, '.ml-hygiene.yaml')), 'config');
+    assert.deepEqual((await linter.lintFile(file)).map((f) => [f.rule, f.severity, f.range.start.line]), [['CFG005', 'error', 1]]);
+    assert.deepEqual(await linter.lintOtherText(file, 'lr: 1\n'), []);
+    assert.equal(await linter.lintOtherText(path.join(dir, 'notes.txt'), 'x'), undefined);
+    const off = createLinter({ workspaceRoot: dir, selection: { ignore: ['CFG005'] } });
+    assert.deepEqual(await off.lintFile(file), []);
   });
 });

@@ -207,22 +207,24 @@ describe('CFG001 quick fix: extract hyperparameters to config', () => {
     assert.deepEqual((await lint(file, [CFG001, CFG005])).map((f) => f.message), []);
   });
 
-  it('offers no fix when config.yaml is invalid YAML, says why, and touches nothing', async () => {
+  it('offers the fix only disabled when config.yaml is invalid YAML, says why, and touches nothing', async () => {
     const broken = 'lr: [0.1\nepochs: 3\n';
     const source = 'import torch\n\nopt = torch.optim.SGD(params, lr=0.1)\nloss.backward()\nopt.step()\n';
     const dir = tempProject({ 'train.py': source, 'config.yaml': broken });
     const file = path.join(dir, 'train.py');
     const [finding] = (await lint(file)).filter((f) => f.rule === 'CFG001');
-    assert.equal(finding.fixes, undefined);
+    assert.equal(finding.fixes?.length, 1);
+    assert.deepEqual(finding.fixes![0].edits, []);
+    assert.match(finding.fixes![0].disabled ?? '', /^config\.yaml is not valid YAML \(line 2: .+\); fix the file first/);
     assert.match(finding.message, /quick fix is not offered: config\.yaml is not valid YAML \(line \d+: .+\)/);
     assert.equal(finding.related?.[0].path, path.join(dir, 'config.yaml'));
     assert.equal(fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8'), broken);
   });
 
-  it('offers no fix when config.yaml is not a mapping', async () => {
+  it('offers the fix only disabled when config.yaml is not a mapping', async () => {
     const dir = tempProject({ 'train.py': 'import torch\nopt = torch.optim.SGD(p, lr=0.1)\nopt.step()\n', 'config.yaml': '- a\n- b\n' });
     const [finding] = (await lint(path.join(dir, 'train.py'))).filter((f) => f.rule === 'CFG001');
-    assert.equal(finding.fixes, undefined);
+    assert.deepEqual(finding.fixes?.map((f) => [f.edits.length, /not a mapping/.test(f.disabled ?? '')]), [[0, true]]);
     assert.match(finding.message, /config\.yaml cannot take new keys \(its top level is not a mapping of keys\)/);
   });
 

@@ -106,7 +106,7 @@ export default defineRule({
     fix: 'unsafe',
     docs: {
       what:
-        'In training code (a file that imports a training library and trains: `.fit(`, `.backward()`, an optimizer `.step()`, a Hugging Face or Lightning `Trainer`, `xgb.train`), finds numbers (and tuples/lists of numbers) passed as hyperparameters: optimizer and scheduler arguments (`torch.optim.*`, `optax.*`, Keras optimizers and schedules), `DataLoader(batch_size=...)`, Keras `fit(epochs=, batch_size=)`, dropout rates, model-size keywords (`hidden_size=`, `num_layers=`, `d_model=`, `nhead=`, `units=` ...), scikit-learn, XGBoost, LightGBM and CatBoost estimator arguments, `TrainingArguments`, Lightning `Trainer(max_epochs=...)`, hyperparameter-named keywords (`lr=`, `epochs=`, `batch_size=` ...) passed to the project\'s own functions, and `for epoch in range(50):` loops that train. A name bound once to a literal (`EPOCHS = 50`) is reported once, at its definition. Not reported: values from a config object, argparse, the environment or a file; seeds (`random_state`, the RNG rules\' business), resources (`n_jobs`, `num_workers`), `verbose`; positional layer sizes such as `nn.Linear(784, 10)` (tied to the data); categorical choices (`kernel="rbf"`) and booleans; batch sizes of prediction and evaluation; literals inside config objects built in code (`dict(...)`, a `*Config` class); defaults in function signatures; test files. The quick fix moves the literals of the function (or of the whole file) to `config.yaml` next to the script, adds the loading code and replaces each literal with a lookup.',
+        'In training code (a file that imports a training library and trains: `.fit(`, `.backward()`, an optimizer `.step()`, a Hugging Face or Lightning `Trainer`, `xgb.train`), finds numbers (and tuples/lists of numbers) passed as hyperparameters: optimizer and scheduler arguments (`torch.optim.*`, `optax.*`, Keras optimizers and schedules), `DataLoader(batch_size=...)`, Keras `fit(epochs=, batch_size=)`, dropout rates, model-size keywords (`hidden_size=`, `num_layers=`, `d_model=`, `nhead=`, `units=` ...), scikit-learn, XGBoost, LightGBM and CatBoost estimator arguments, `TrainingArguments`, Lightning `Trainer(max_epochs=...)`, hyperparameter-named keywords (`lr=`, `epochs=`, `batch_size=` ...) passed to the project\'s own functions, and `for epoch in range(50):` loops that train. A name bound once to a literal (`EPOCHS = 50`) is reported once, at its definition. Not reported: values from a config object, argparse, the environment or a file; seeds (`random_state`, the RNG rules\' business), resources (`n_jobs`, `num_workers`), `verbose`; positional layer sizes such as `nn.Linear(784, 10)` (tied to the data); categorical choices (`kernel="rbf"`) and booleans; batch sizes of prediction and evaluation; literals inside config objects built in code (`dict(...)`, a `*Config` class); defaults in function signatures; test files. The quick fix moves the literals of the function (or of the whole file) to `config.yaml` next to the script (created, or merged keeping its keys and comments), adds the loading code and replaces each literal with a lookup, in one edit; when `config.yaml` is not valid YAML the fix is offered disabled with the reason and nothing is written.',
       why:
         'A hyperparameter that lives only in code is lost as soon as the code changes: nobody can say which learning rate produced last month\'s model, and comparing runs means diffing scripts. Kept in a config file that is saved with each run (and logged to the experiment tracker), every model can be traced to its settings, runs can be repeated, and sweeps change a file instead of the code.',
       example:
@@ -141,11 +141,14 @@ export default defineRule({
       const fixes: Fix[] = [];
       const related: RelatedLocation[] = [];
       let note = '';
-      const scopedResult = fixFor(ownerKey, scoped, `Extract the ${scoped.length} hyperparameter${scoped.length === 1 ? '' : 's'} of ${ownerName(owner)} to config.yaml`);
+      const scopedTitle = `Extract the ${scoped.length} hyperparameter${scoped.length === 1 ? '' : 's'} of ${ownerName(owner)} to config.yaml`;
+      const scopedResult = fixFor(ownerKey, scoped, scopedTitle);
       if ('fix' in scopedResult) fixes.push(scopedResult.fix);
       else {
         note = `; the "extract to config" quick fix is not offered: ${scopedResult.problem}`;
         related.push(...scopedResult.related);
+        // Offered disabled, so that the editor says why when someone reaches for it.
+        fixes.push({ title: scopedTitle, safety: 'unsafe', edits: [], disabled: scopedResult.problem });
       }
       if ('fix' in scopedResult && scoped.length < literals.length) {
         const all = fixFor('all', literals, `Extract all ${literals.length} hyperparameters of ${file} to config.yaml`);

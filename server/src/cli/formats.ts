@@ -43,7 +43,7 @@ export function toJsonFinding(file: string, f: Finding, cwd: string): JsonFindin
     out.cell = f.cell.index + 1;
     out.cellLine = f.cell.range.start.line + 1;
   }
-  if (f.fixes?.length) out.fixable = true;
+  if (f.fixes?.some((x) => !x.disabled)) out.fixable = true;
   return out;
 }
 

@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import type { Node } from 'web-tree-sitter';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode, type Pair } from 'yaml';
 import type { Finding, Range } from '../../../protocol/findings';
+import { discoverFiles } from './files';
 import { grammarParser } from './parser';
+import { applySuppressions, parseSuppressions } from './suppressions';
 import { PythonModule, type Binding, type Scope } from './python/module';
 
 // ---------------------------------------------------------------------------------------
@@ -143,6 +145,8 @@ export interface ConfigLoad {
   file: string | undefined;
   /** YAML/JSON text given to the loader directly (`yaml.safe_load("lr: 0.1\n")`). */
   inline?: string;
+  /** Loaded by Hydra (`@hydra.main`): the `hydra:` key configures Hydra itself. */
+  hydra?: boolean;
 }
 
 const LOADERS = new Set(['yaml.safe_load', 'yaml.load', 'yaml.full_load', 'yaml.unsafe_load', 'json.load', 'json.loads', 'ruamel.yaml.YAML().load']);
@@ -372,7 +376,7 @@ export function findConfigLoads(module: PythonModule, script: string, root?: str
       ? { parts: [configPath, /\.ya?ml$/.test(configName) ? configName : configName + '.yaml'], relativeTo: 'script' as const }
       : undefined;
     const file = spec ? resolveConfigPath(script, spec, root) : undefined;
-    out.push({ binding, node: call.node, prefix: [], style: 'omegaconf', spec, file });
+    out.push({ binding, node: call.node, prefix: [], style: 'omegaconf', spec, file, hydra: true });
   }
   if (!byKey) loadsCache.set(module, (byKey = new Map()));
   byKey.set(cacheKey, out);
@@ -649,16 +653,20 @@ export interface DriftOptions {
 
 /**
  * The config-file side of CFG005 (the hook the LSP layer and the CLI call for a YAML/JSON
- * file): keys of `configPath` that no Python file loading it reads.
+ * file): keys of `configPath` that no Python file loading it reads, and keys a loading
+ * Python file reads (without a default) that `configPath` lacks.
  *
  * Contract:
  * - `pythonFiles` are the project's Python files (paths, and text for unsaved buffers).
  *   Only files whose text mentions the config's file name (or, for Hydra, its name
  *   without extension) are parsed; a file whose load resolves to another file is ignored.
  * - Returns [] when no Python file loads the config (CI, tool and data YAML are never
- *   judged), when any loader uses the config in a way that cannot be followed (passed
- *   whole to a function, iterated, `**`-unpacked, rebound), when the file is invalid or
- *   composed by Hydra (`defaults:`), or when its root is not a mapping.
+ *   judged), when the file is invalid or composed by Hydra (`defaults:`), or when its root
+ *   is not a mapping. When a loader uses the whole config in a way that cannot be followed
+ *   (passed to a function, iterated, `**`-unpacked, rebound) no key is called unread, but
+ *   missing keys are still reported.
+ * - A missing key is reported on the existing key with the nearest spelling, else on the
+ *   mapping that should hold it, else at the top of the file; `related` points at the reads.
  * - Findings have rule `CFG005`, the rule's default severity (`warning`; the caller applies
  *   configured severities, e.g. `Linter.applySeverity`), and ranges in the config file.
  *   Keys starting with `_` (Hydra's `_target_`) and keys used by `${...}` interpolations
@@ -704,19 +712,22 @@ export function configDriftFindingsFor(
   const config = options.parsed ?? (options.configText !== undefined ? parseConfigText(file, options.configText) : readConfigFile(file));
   if (!config || config.error || config.composed || !config.keys?.length) return [];
   const readers: string[] = [];
-  const usages: ConfigUsage[] = [];
+  const usages: Array<{ script: string; usage: ConfigUsage }> = [];
+  let hydra = false;
   for (const { path: script, module } of modules) {
     const loads = findConfigLoads(module, script, options.root).filter((l) => l.file && path.resolve(l.file) === file);
     if (!loads.length) continue;
     readers.push(path.basename(script));
-    for (const load of loads) usages.push(configUsage(module, load));
+    for (const load of loads) usages.push({ script, usage: configUsage(module, load) });
+    hydra ||= loads.some((l) => l.hydra);
   }
   if (!usages.length) return [];
-  const consumed = [...usages.flatMap((u) => u.consumed), ...config.interpolations];
-  const read = usages.flatMap((u) => u.reads.map((r) => r.path));
+  const findings = missingKeyFindings(config, usages);
+  // Hydra reads its own `hydra:` section (run dirs, job name, callbacks).
+  const consumed = [...usages.flatMap((u) => u.usage.consumed), ...config.interpolations, ...(hydra ? [['hydra']] : [])];
+  const read = usages.flatMap((u) => u.usage.reads.map((r) => r.path));
   // Something uses the whole config: nothing can be called unread.
-  if (consumed.some((c) => c.length === 0)) return [];
-  const findings: Finding[] = [];
+  if (consumed.some((c) => c.length === 0)) return byPosition(findings);
   const names = [...new Set(readers)].sort();
   const who = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
   const visit = (keys: ConfigKey[], at: string[]) => {
@@ -739,7 +750,77 @@ export function configDriftFindingsFor(
     }
   };
   visit(config.keys, []);
-  return findings;
+  return byPosition(findings);
+}
+
+function byPosition(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
+
+function keyAt(keys: readonly ConfigKey[] | undefined, at: readonly string[]): ConfigKey | undefined {
+  let list = keys;
+  let found: ConfigKey | undefined;
+  for (const k of at) {
+    found = list?.find((c) => c.key === k);
+    if (!found) return undefined;
+    list = found.children;
+  }
+  return found;
+}
+
+/**
+ * The config-file side of missing keys: a key the code reads (without a default, not
+ * tested or written) that the file lacks, reported in the file on the key the code most
+ * likely means (a near spelling), else on the mapping that should hold it, else at the
+ * top of the file; with the line that reads it as related information.
+ */
+function missingKeyFindings(config: ParsedConfig, usages: ReadonlyArray<{ script: string; usage: ConfigUsage }>): Finding[] {
+  const byPath = new Map<string, { path: string[]; parentPath: string[]; available: string[]; sites: Array<{ script: string; read: KeyRead }> }>();
+  for (const { script, usage } of usages)
+    for (const r of usage.reads) {
+      if (!r.required || usage.handled.some((h) => isPrefix(h, r.path))) continue;
+      let value: unknown = config.value;
+      for (let i = 0; i < r.path.length; i++) {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) break;
+        const obj = value as Record<string, unknown>;
+        if (!Object.prototype.hasOwnProperty.call(obj, r.path[i])) {
+          // As on the Python side: the key the read names; a missing parent is reported at its own read.
+          if (i === r.path.length - 1) {
+            const id = r.path.join('\0');
+            const entry = byPath.get(id) ?? { path: r.path, parentPath: r.path.slice(0, i), available: Object.keys(obj), sites: [] };
+            entry.sites.push({ script, read: r });
+            byPath.set(id, entry);
+          }
+          break;
+        }
+        value = obj[r.path[i]];
+      }
+    }
+  const out: Finding[] = [];
+  for (const m of byPath.values()) {
+    const key = m.path[m.path.length - 1];
+    const suggestion = nearestKey(key, m.available);
+    const parent = m.parentPath.length ? keyAt(config.keys, m.parentPath) : undefined;
+    const suggested = suggestion !== undefined ? keyAt(config.keys, [...m.parentPath, suggestion]) : undefined;
+    const range = suggested?.range ?? parent?.range ?? ZERO;
+    const sites = m.sites.slice(0, 3).map((s) => `${path.basename(s.script)} line ${s.read.node.startPosition.row + 1}`);
+    if (m.sites.length > 3) sites.push(`${m.sites.length - 3} more`);
+    const where = m.parentPath.length ? ` under "${m.parentPath.join('.')}"` : '';
+    const hint = suggestion !== undefined ? `; did you mean "${suggestion}" (rename one of them)?` : `; add it${where}, or change the code`;
+    const fails = m.sites.every((s) => s.read.how === 'get') ? `.get("${key}") returns None there` : 'the run fails at that line';
+    out.push({
+      rule: CONFIG_DRIFT_RULE,
+      severity: 'warning',
+      message: `config key "${m.path.join('.')}" is read by the code (${sites.join(', ')}) but this file has no "${key}"${where}, so ${fails}${hint}`,
+      range,
+      related: m.sites.map((s) => ({ path: s.script, range: nodeRangeOf(s.read.node), message: `reads "${m.path.join('.')}"` })),
+    });
+  }
+  return out;
+}
+
+function nodeRangeOf(node: Node): Range {
+  return { start: { line: node.startPosition.row, character: node.startPosition.column }, end: { line: node.endPosition.row, character: node.endPosition.column } };
 }
 
 /** Whether a Python module loads any config file (cheap check for the LSP: which YAML files to re-check). */
@@ -747,3 +828,174 @@ export function loadedConfigFiles(module: PythonModule, script: string, root?: s
   return [...new Set(findConfigLoads(module, script, root).flatMap((l) => (l.file ? [l.file] : [])))];
 }
 
+
+// ---------------------------------------------------------------------------------------
+// The config-file side from a linter (CLI, workspace scan, open YAML/JSON editors): which
+// Python files to look at, without reading the whole project again for every config.
+
+/** Config files larger than this are data, not experiment configs: never parsed for drift. */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
+const CONFIG_NAME_MENTION = /[\w.-]+\.(?:ya?ml|json)\b/gi;
+
+interface Mentions {
+  /** File names of YAML/JSON files the text mentions (`config.yaml` in `"conf/config.yaml"`). */
+  names: Set<string>;
+  /** The text, kept only for Hydra scripts (`config_name="train"` names the file without its extension). */
+  hydraText?: string;
+}
+
+function mentionsOf(text: string): Mentions {
+  const names = new Set<string>();
+  for (const m of text.matchAll(CONFIG_NAME_MENTION)) names.add(m[0].replace(/^.*[\\/]/, ''));
+  return { names, hydraText: text.includes('hydra') ? text : undefined };
+}
+
+/**
+ * The Python files of a folder tree and the config file names each mentions, cached until
+ * `invalidate`: the CLI reads every file once per run, the language server invalidates on
+ * file changes. Open editor buffers (`bufferText`) take precedence over the disk.
+ */
+export class PythonSourceIndex {
+  /** The text of an open editor buffer for a file, if any (set by the language server). */
+  bufferText: (file: string) => string | undefined = () => undefined;
+  private readonly listings = new Map<string, string[]>();
+  private readonly mentions = new Map<string, Mentions | null>();
+
+  /** Forget a file (changed), or with `structural` also the folder listings (created, deleted); everything without a file. */
+  invalidate(file?: string, structural = false): void {
+    if (file === undefined) {
+      this.listings.clear();
+      this.mentions.clear();
+      return;
+    }
+    this.mentions.delete(path.resolve(file));
+    if (structural) this.listings.clear();
+  }
+
+  pythonFilesUnder(dir: string): string[] {
+    const key = path.resolve(dir);
+    let files = this.listings.get(key);
+    if (!files) {
+      files = discoverFiles([key], { accept: (f) => /\.pyw?$/i.test(f) });
+      this.listings.set(key, files);
+    }
+    return files;
+  }
+
+  /** A Python file's current text: the editor buffer, else the disk; undefined when unreadable. */
+  text(file: string): string | undefined {
+    const buffered = this.bufferText(file);
+    if (buffered !== undefined) return buffered;
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  private mentionsFor(file: string): Mentions | null {
+    const buffered = this.bufferText(file);
+    if (buffered !== undefined) return mentionsOf(buffered);
+    let m = this.mentions.get(file);
+    if (m === undefined) {
+      const text = this.text(file);
+      m = text === undefined ? null : mentionsOf(text);
+      this.mentions.set(file, m);
+    }
+    return m;
+  }
+
+  /** Python files under `dir` that may load `configFile` (they mention its name), with their text. */
+  candidatesFor(configFile: string, dir: string): PythonSource[] {
+    const base = path.basename(configFile);
+    const stem = base.replace(/\.(ya?ml|json)$/i, '');
+    const out: PythonSource[] = [];
+    for (const file of this.pythonFilesUnder(dir)) {
+      const m = this.mentionsFor(file);
+      if (!m || !(m.names.has(base) || (m.hydraText !== undefined && m.hydraText.includes(stem)))) continue;
+      const text = this.text(file);
+      if (text !== undefined) out.push({ path: file, text });
+    }
+    return out;
+  }
+}
+
+/** The index the engine uses by default (one per process: files on disk and open buffers are). */
+export const pythonSources = new PythonSourceIndex();
+
+function gitRoot(dir: string): string | undefined {
+  for (let d = dir, i = 0; i < 64; i++) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    const parent = path.dirname(d);
+    if (parent === d) return undefined;
+    d = parent;
+  }
+  return undefined;
+}
+
+/**
+ * Where to look for the Python files that may load a config: the project root (the folder
+ * with its dependency files), else the workspace folder, else the git work tree, else the
+ * config's folder, or its parent when the config's folder holds no Python file (`configs/`).
+ */
+export function driftSearchRoot(configFile: string, projectRoot?: string, workspaceRoot?: string, sources: PythonSourceIndex = pythonSources): string {
+  const file = path.resolve(configFile);
+  const inside = (d: string | undefined) => d !== undefined && file.startsWith(path.resolve(d) + path.sep);
+  if (inside(projectRoot)) return path.resolve(projectRoot!);
+  if (inside(workspaceRoot)) return path.resolve(workspaceRoot!);
+  const dir = path.dirname(file);
+  const git = gitRoot(dir);
+  if (git) return git;
+  const here = sources.pythonFilesUnder(dir);
+  return here.length ? dir : path.dirname(dir);
+}
+
+export interface ExperimentConfigLintOptions {
+  /** The config's project root (as the Python side of CFG005 uses it to resolve paths). */
+  projectRoot?: string;
+  workspaceRoot?: string;
+  sources?: PythonSourceIndex;
+}
+
+/**
+ * CFG005 for a YAML/JSON file, from its text (an editor buffer) or the disk: the Python
+ * files that may load it are found under `driftSearchRoot`, then `configDriftFindings`
+ * applies. `# ml-hygiene: ignore[CFG005]` comments in a YAML file suppress findings on
+ * their line (`ignore-file` in the whole file). Never throws on bad input.
+ */
+export async function lintExperimentConfig(configFile: string, text: string | undefined, options: ExperimentConfigLintOptions = {}): Promise<Finding[]> {
+  const file = path.resolve(configFile);
+  const sources = options.sources ?? pythonSources;
+  if (text === undefined) {
+    try {
+      const stat = fs.statSync(file);
+      if (!stat.isFile() || stat.size > MAX_CONFIG_BYTES) return [];
+    } catch {
+      return [];
+    }
+  } else if (text.length > MAX_CONFIG_BYTES) return [];
+  const candidates = sources.candidatesFor(file, driftSearchRoot(file, options.projectRoot, options.workspaceRoot, sources));
+  if (!candidates.length) return [];
+  const findings = await configDriftFindings(file, candidates, { root: options.projectRoot, configText: text });
+  if (!findings.length) return findings;
+  const source = text ?? readConfigFile(file)?.text ?? '';
+  if (!source.includes('ml-hygiene:')) return findings;
+  const comments: Array<{ text: string; line: number; character: number }> = [];
+  source.split('\n').forEach((line, i) => {
+    const m = /(?:^|\s)(#.*ml-hygiene:.*)$/.exec(line);
+    if (m) comments.push({ text: m[1], line: i, character: line.length - m[1].length });
+  });
+  return applySuppressions(findings, parseSuppressions(comments));
+}
+
+/** The config files a Python file loads (resolved on disk), from its text. */
+export async function configFilesLoadedBy(script: string, text: string, root?: string): Promise<string[]> {
+  if (!/yaml|json|omegaconf|hydra/.test(text)) return [];
+  const module = PythonModule.parse(await grammarParser('python'), text);
+  try {
+    return loadedConfigFiles(module, script, root);
+  } finally {
+    module.tree.delete();
+  }
+}

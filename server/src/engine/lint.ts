@@ -16,7 +16,7 @@ import { buildNotebookProgram, mapFindingsToCells, NotebookError, parseIpynb, ty
 import { applySuppressions, parseSuppressions, type Suppression } from './suppressions';
 import { MLH_RULES } from '../../../rules/mlh';
 
-export type FileKind = 'python' | 'notebook' | 'pickle' | 'onnx' | 'config' | 'other';
+export type FileKind = 'python' | 'notebook' | 'pickle' | 'onnx' | 'config' | 'experiment-config' | 'other';
 
 export const PYTHON_EXTENSIONS = ['.py', '.pyi', '.pyw'];
 
@@ -38,6 +38,8 @@ export interface LinterOptions {
   fileKinds?: Array<(file: string) => FileKind | undefined>;
   /** Lints a file kind the engine itself does not read (pickles, models). */
   fileLinters?: Partial<Record<FileKind, (file: string, linter: Linter) => Promise<Finding[]>>>;
+  /** Lints an editor buffer of a kind the engine itself does not read (YAML/JSON experiment configs). */
+  textLinters?: Partial<Record<FileKind, (file: string, text: string, linter: Linter) => Promise<Finding[]>>>;
 }
 
 export interface PythonLintResult {
@@ -178,6 +180,22 @@ export class Linter {
           return this.applySeverity(await lint(file, this), config);
         }
       }
+    } catch (e) {
+      return [engineFinding('MLH002', `internal error while linting: ${(e as Error).message}`, 'error')];
+    }
+  }
+
+  /**
+   * Lints an editor buffer of a non-Python kind through `textLinters`. A project configuration
+   * (`.ml-hygiene.yaml`) is linted from disk, as the resolver reads it. Undefined for kinds
+   * not linted as open documents. Never throws.
+   */
+  async lintOtherText(file: string, text: string): Promise<Finding[] | undefined> {
+    const kind = this.fileKind(file);
+    const lint = this.options.textLinters?.[kind];
+    if (!lint) return kind === 'config' ? this.lintFile(file) : undefined;
+    try {
+      return this.applySeverity(await lint(file, text, this), this.configFor(file));
     } catch (e) {
       return [engineFinding('MLH002', `internal error while linting: ${(e as Error).message}`, 'error')];
     }

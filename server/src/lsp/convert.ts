@@ -87,7 +87,10 @@ export function codeActionsFor(
   version: number | null,
   lines: (line: number) => string,
   target?: EditTarget,
-  commentPrefix = '#',
+  /** The line comment of the document's language; null: it has none (JSON), so no suppression actions. */
+  commentPrefix: string | null = '#',
+  /** The client shows disabled code actions (`codeAction.disabledSupport`); otherwise disabled fixes are left out. */
+  disabledSupport = false,
 ): CodeAction[] {
   const actions: CodeAction[] = [];
   const suppressions: CodeAction[] = [];
@@ -95,12 +98,20 @@ export function codeActionsFor(
     if (!rangesIntersect(f.range, range) && !contextDiagnostics.some((d) => sameDiagnostic(d, f))) continue;
     const diagnostic = toDiagnostic(f, uri);
     for (const fix of f.fixes ?? []) {
+      if (fix.disabled !== undefined) {
+        if (!disabledSupport) continue;
+        const action = CodeAction.create(fix.title, CodeActionKind.QuickFix);
+        action.disabled = { reason: fix.disabled };
+        action.diagnostics = [diagnostic];
+        actions.push(action);
+        continue;
+      }
       const action = CodeAction.create(fix.title, fixToWorkspaceEdit(fix, uri, version, target), CodeActionKind.QuickFix);
       action.diagnostics = [diagnostic];
       action.isPreferred = fix.safety === 'safe';
       actions.push(action);
     }
-    if (f.rule.startsWith('MLH')) continue;
+    if (f.rule.startsWith('MLH') || commentPrefix === null) continue;
     const lineNo = f.range.start.line;
     const text = lines(lineNo);
     const existing = /ml-hygiene:\s*ignore\[([^\]]*)\]/.exec(text);

@@ -37,6 +37,7 @@ import { createLinter, isLintable } from '../compose';
 import { discoverFiles } from '../engine/files';
 import type { Linter } from '../engine/lint';
 import { codeActionsFor, fileUri, toDiagnostic } from './convert';
+import { ConfigDriftTracker, findingsForCodeActions } from './config-drift';
 import { OpenDocument } from './documents';
 
 const PYTHON_LANGUAGES = new Set(['python']);
@@ -74,6 +75,20 @@ export class HygieneServer {
   private scanGeneration = 0;
   private supportsConfigurationPull = false;
   private supportsWorkDoneProgress = false;
+  private supportsDisabledCodeActions = false;
+  /** CFG005 across files: configs re-checked when the Python files loading them change, and back. */
+  private readonly configDrift = new ConfigDriftTracker({
+    openText: (file) => this.openDocumentAt(file)?.text,
+    relint: (file) => {
+      const doc = this.openDocumentAt(file);
+      if (doc) this.queueLint(doc);
+      else if (this.settingsFor(file).workspaceScan) void this.lintFromDisk(file);
+    },
+    shownConfigs: () => [...[...this.scanned.keys()].flatMap((u) => uriToPath(u) ?? []), ...[...this.documents.values()].map((d) => d.path)],
+    openFiles: () => [...this.documents.values()].map((d) => d.path),
+    linterFor: (file) => this.linterFor(file),
+    workspaceRootFor: (file) => this.folderFor(file)?.path,
+  });
 
   constructor(private readonly connection: Connection) {
     connection.onInitialize((p) => this.initialize(p));
@@ -94,21 +109,26 @@ export class HygieneServer {
       const doc = this.documents.get(p.textDocument.uri);
       this.documents.delete(p.textDocument.uri);
       doc?.dispose();
+      if (doc && PYTHON_LANGUAGES.has(doc.languageId)) this.configDrift.pythonClosed(doc.path);
       // The file on disk may differ from the closed buffer: the scan's view applies again.
       if (doc && this.settingsFor(doc.path).workspaceScan && uriToPath(doc.uri)) void this.lintFromDisk(doc.path);
       else connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
     });
-    connection.onCodeAction((p) => {
+    connection.onCodeAction(async (p) => {
       const doc = this.documents.get(p.textDocument.uri);
-      if (doc) return codeActionsFor(doc.findings, p.range, p.context.diagnostics, doc.uri, doc.version, (n) => doc.line(n));
+      if (doc) {
+        const open = (file: string) => this.openDocumentAt(file)?.text;
+        const findings = await findingsForCodeActions(doc.findings, doc.path, doc.text, p.range, p.context.diagnostics, this.linterFor(doc.path), open);
+        const comment = doc.languageId === 'json' || /\.json$/i.test(doc.path) ? null : '#';
+        return codeActionsFor(findings, p.range, p.context.diagnostics, doc.uri, doc.version, (n) => doc.line(n), undefined, comment, this.supportsDisabledCodeActions);
+      }
       const cell = this.cellFindings.get(p.textDocument.uri);
       const cellDoc = this.notebooks.cellTextDocuments.get(p.textDocument.uri);
       const notebook = cell && this.notebooks.getNotebookDocument(cell.notebook);
       if (!cell || !cellDoc || !notebook) return [];
       const lineOf = (n: number) => cellDoc.getText({ start: { line: n, character: 0 }, end: { line: n + 1, character: 0 } }).replace(/\r?\n$/, '');
-      return codeActionsFor(cell.findings, p.range, p.context.diagnostics, p.textDocument.uri, cellDoc.version, lineOf, (e) =>
-        e.cell !== undefined ? notebook.cells[e.cell]?.document ?? p.textDocument.uri : p.textDocument.uri,
-      );
+      const target = (e: { cell?: number }) => (e.cell !== undefined ? notebook.cells[e.cell]?.document ?? p.textDocument.uri : p.textDocument.uri);
+      return codeActionsFor(cell.findings, p.range, p.context.diagnostics, p.textDocument.uri, cellDoc.version, lineOf, target, '#', this.supportsDisabledCodeActions);
     });
     this.notebooks.onDidOpen((nb) => {
       this.openNotebooks.add(nb.uri);
@@ -135,6 +155,7 @@ export class HygieneServer {
     const caps = params.capabilities;
     this.supportsConfigurationPull = Boolean(caps.workspace?.configuration);
     this.supportsWorkDoneProgress = Boolean(caps.window?.workDoneProgress);
+    this.supportsDisabledCodeActions = Boolean(caps.textDocument?.codeAction?.disabledSupport);
     const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     this.folders = folders.flatMap((f) => {
       const p = uriToPath(f.uri);
@@ -203,6 +224,11 @@ export class HygieneServer {
     return path.join(this.folders[0]?.path ?? process.cwd(), name);
   }
 
+  private openDocumentAt(file: string): OpenDocument | undefined {
+    for (const doc of this.documents.values()) if (doc.path === file) return doc;
+    return undefined;
+  }
+
   private queueLint(doc: OpenDocument): void {
     if (doc.lintQueued) return;
     doc.lintQueued = true;
@@ -233,12 +259,16 @@ export class HygieneServer {
           return;
         }
         findings = result.findings;
+        this.configDrift.pythonLinted(doc.path, result.module);
         if (result.tree) {
           previous?.delete();
           doc.tree = result.tree;
         }
       } else {
-        return;
+        // YAML/JSON experiment configs (CFG005 on the config side); other kinds are not linted as text.
+        const other = await linter.lintOtherText(doc.path, doc.text);
+        if (!other || doc.version !== version || this.documents.get(doc.uri) !== doc) return;
+        findings = other;
       }
       doc.findings = findings;
       this.connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri)) });
@@ -347,6 +377,10 @@ export class HygieneServer {
   private async filesChanged(changes: Array<{ uri: string; type: FileChangeType }>): Promise<void> {
     let configChanged = false;
     const toLint: string[] = [];
+    const drift = changes.flatMap((c) => {
+      const file = uriToPath(c.uri);
+      return file ? [{ file, structural: c.type !== FileChangeType.Changed, deleted: c.type === FileChangeType.Deleted }] : [];
+    });
     for (const c of changes) {
       const file = uriToPath(c.uri);
       if (!file) continue;
@@ -371,6 +405,7 @@ export class HygieneServer {
       return;
     }
     for (const file of toLint) await this.lintFromDisk(file);
+    await this.configDrift.filesChanged(drift);
   }
 }
 
