@@ -8,10 +8,11 @@ import { MLH_RULES } from './mlh';
 import { SER_RULES } from './ser';
 import { CFG_RULES } from './cfg';
 import { RNG_RULES } from './rng';
+import { LEAK_RULES } from './leak';
 import { modelRules } from './model';
 
 /** The rules the engine runs (engine-raised MLH rules are added by the engine itself). */
-export const LINT_RULES: readonly Rule[] = [...SER_RULES, ...CFG_RULES, ...RNG_RULES, ...modelRules];
+export const LINT_RULES: readonly Rule[] = [...SER_RULES, ...CFG_RULES, ...RNG_RULES, ...LEAK_RULES, ...modelRules];
 
 /** Every rule with metadata, engine rules included: for docs, SARIF and config validation. */
 export const ALL_RULES: readonly Rule[] = [...MLH_RULES, ...LINT_RULES];

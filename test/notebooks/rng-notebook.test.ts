@@ -77,7 +77,7 @@ describe('RNG rules on notebooks', () => {
     );
     const draw = late.find((f) => f.rule === 'RNG002')!;
     // The message names the seed that runs too late; the draw in cell 5 is seeded and not listed.
-    assert.match(draw.message, /np\.random\.choice draws from NumPy's global RNG before anything seeds it: np\.random\.seed\(0\) at line \d+ runs only after this use/);
+    assert.match(draw.message, /np\.random\.choice draws from NumPy's global RNG before anything seeds it: np\.random\.seed\(0\) at cell 4, line 1 runs only after this use/);
     assert.doesNotMatch(draw.message, /more unseeded use/);
   });
 

@@ -98,14 +98,26 @@ export function toCellRange(program: NotebookProgram, range: Range): { cell: num
   };
 }
 
+/**
+ * Rules name other places of the program as `line N` (1-based); in a notebook that line
+ * is a line of the joined program, which the user never sees: say `cell C, line L`.
+ */
+export function cellLineText(program: NotebookProgram, message: string): string {
+  return message.replace(/\bline (\d+)\b/g, (text, n: string) => {
+    const line = Number(n) - 1;
+    const c = cellAt(program, line);
+    return c ? `cell ${c.index + 1}, line ${line - c.startLine + 1}` : text;
+  });
+}
+
 /** Maps findings (and their fixes' edits) from program coordinates to cells. */
 export function mapFindingsToCells(program: NotebookProgram, findings: readonly Finding[]): Finding[] {
   const out: Finding[] = [];
   for (const f of findings) {
     const at = toCellRange(program, f.range);
     if (!at) continue;
-    const mapped: Finding = { ...f, range: at.range, cell: { index: at.cell, range: at.range } };
-    if (f.related) mapped.related = f.related.map((r) => (r.path ? r : { ...r, range: toCellRange(program, r.range)?.range ?? r.range, message: `${r.message} (cell ${(toCellRange(program, r.range)?.cell ?? 0) + 1})` }));
+    const mapped: Finding = { ...f, message: cellLineText(program, f.message), range: at.range, cell: { index: at.cell, range: at.range } };
+    if (f.related) mapped.related = f.related.map((r) => (r.path ? r : { ...r, range: toCellRange(program, r.range)?.range ?? r.range, message: `${cellLineText(program, r.message)} (cell ${(toCellRange(program, r.range)?.cell ?? 0) + 1})` }));
     if (f.fixes)
       mapped.fixes = f.fixes.flatMap((fix) => {
         const edits: TextEdit[] = [];
