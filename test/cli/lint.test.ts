@@ -27,7 +27,7 @@ describe('CLI: ml-hygiene lint', () => {
     assert.ok(load, r.stdout);
     assert.deepEqual(
       { file: load.file, line: load.line, column: load.column },
-      { file: path.join(EXAMPLE, 'src', 'train.py'), line: 50, column: 19 },
+      { file: path.join(EXAMPLE, 'src', 'train.py'), line: 54, column: 19 },
     );
     for (const f of findings) {
       assert.deepEqual(Object.keys(f).filter((k) => k !== 'fixable' && k !== 'cell' && k !== 'cellLine').sort(), ['column', 'endColumn', 'endLine', 'file', 'line', 'message', 'rule', 'severity']);
@@ -40,7 +40,7 @@ describe('CLI: ml-hygiene lint', () => {
   it('text: one finding a line and a summary', () => {
     const r = runCli(['lint', EXAMPLE]);
     assert.equal(r.status, 1);
-    assert.match(r.stdout, /^examples\/ml-project\/src\/train\.py:50:19: SER001 \[error\] pickle\.load runs code/m);
+    assert.match(r.stdout, /^examples\/ml-project\/src\/train\.py:54:19: SER001 \[error\] pickle\.load runs code/m);
     assert.match(r.stdout, /^Found \d+ problems? in \d+ files?/m);
   });
 

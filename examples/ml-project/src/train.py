@@ -5,6 +5,7 @@ import joblib
 import numpy as np
 import torch
 import yaml
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from torch import nn
@@ -25,9 +26,12 @@ def load_settings(path):
         return yaml.load(f)
 
 
-def prepare(X, y):
+def fit_baseline(X, y):
     X = StandardScaler().fit_transform(X)
-    return train_test_split(X, y, test_size=0.2)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    baseline = LogisticRegression().fit(X_train, y_train)
+    print("baseline accuracy", baseline.score(X_test, y_test))
+    return baseline
 
 
 def train(model, loader):
