@@ -8,6 +8,8 @@ export const Commands = {
   restartServer: { id: 'mlHygiene.restartServer', title: 'Restart Language Server' },
   showModelText: { id: 'mlHygiene.showModelText', title: 'Show Model as Text' },
   compareModels: { id: 'mlHygiene.compareModels', title: 'Compare Models' },
+  benchmarkModel: { id: 'mlHygiene.benchmarkModel', title: 'Benchmark Model' },
+  profileModel: { id: 'mlHygiene.profileModel', title: 'Profile Model' },
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands]['id'];

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, type CommandId } from '../../protocol/commands';
 import { compareModels, showModelText } from './model-text';
+import { benchmarkCommand } from './benchmark';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -45,6 +46,8 @@ export const COMMAND_HANDLERS: Record<CommandId, Handler> = {
   },
   [Commands.showModelText.id]: (_ctx, arg) => showModelText(arg),
   [Commands.compareModels.id]: (_ctx, arg) => compareModels(arg),
+  [Commands.benchmarkModel.id]: (ctx, arg) => benchmarkCommand(ctx, arg, false),
+  [Commands.profileModel.id]: (ctx, arg) => benchmarkCommand(ctx, arg, true),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -8,6 +8,7 @@ import { registerCommands } from './commands';
 import { createLanguageClient } from './language-client';
 import { createScanStatus } from './status';
 import { MODEL_TEXT_SCHEME, ModelTextProvider } from './model-text';
+import { registerModelEditor } from './model-editor';
 
 let client: LanguageClient | undefined;
 
@@ -17,6 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     ...registerCommands({ extension: context, output, client: () => client }),
     vscode.workspace.registerTextDocumentContentProvider(MODEL_TEXT_SCHEME, new ModelTextProvider(() => client)),
+    registerModelEditor(context, () => client),
   );
   try {
     client = createLanguageClient(context, output);

@@ -32,7 +32,9 @@ async function lintModelFile(file: string, linter: Linter): Promise<Finding[]> {
   try {
     return await lintDecodedModel(decodeModelFile(file), rules);
   } catch (e) {
-    if (e instanceof OnnxDecodeError) return [engineFinding('MLH002', `cannot decode the model: ${e.message}`)];
+    // The finding is on the model itself: say where in it and what, not the file again
+    // (a leading absolute path pushed the reason off the Problems panel's line).
+    if (e instanceof OnnxDecodeError) return [engineFinding('MLH002', `cannot decode the model: ${e.fieldPath ? `${e.fieldPath}: ` : ''}${e.reason}`)];
     const err = e as NodeJS.ErrnoException;
     if (err.code) return [engineFinding('MLH002', `cannot read the model: ${err.message}`)];
     throw e;

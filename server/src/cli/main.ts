@@ -2,6 +2,7 @@
  * `ml-hygiene`: the command-line face of the engine (no VS Code needed).
  *   ml-hygiene lint PATH...      lint Python, notebooks, pickles and models
  *   ml-hygiene inspect MODEL     summarize and lint an ONNX model
+ *   ml-hygiene bench MODEL       benchmark and profile an ONNX model with onnxruntime
  *   ml-hygiene rules             list the rules
  */
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { ALL_RULES } from '../../../rules';
 import { LINT_HELP, runLint } from './lint-command';
 import { runInspect } from './inspect';
+import { BENCH_HELP, runBench } from './bench';
 import { UsageError, type CliIo } from './io';
 import { version } from '../../../package.json';
 
@@ -17,6 +19,7 @@ const HELP = `ml-hygiene ${version}: production hygiene for ML code and models
 Usage:
   ml-hygiene lint [PATH...] [--format text|json|sarif] [--select IDS] [--ignore IDS]
   ml-hygiene inspect MODEL.onnx [--format text|json]
+  ml-hygiene bench MODEL.onnx [--iterations N] [--threads N] [--provider P] [--dim NAME=VALUE] [--profile] [--format text|json|csv]
   ml-hygiene rules [--format text|json]
   ml-hygiene --version
 
@@ -35,6 +38,7 @@ async function runRules(argv: string[], io: CliIo): Promise<number> {
 const COMMANDS: Record<string, Command> = {
   lint: runLint,
   inspect: (argv, io) => runInspect(argv, io.out, io.err),
+  bench: runBench,
   rules: runRules,
 };
 
@@ -58,7 +62,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (e instanceof UsageError || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      io.err.write(`ml-hygiene ${command}: ${err.message}\n${command === 'lint' ? '\n' + LINT_HELP : ''}`);
+      io.err.write(`ml-hygiene ${command}: ${err.message}\n${command === 'lint' ? '\n' + LINT_HELP : command === 'bench' ? '\n' + BENCH_HELP + '\n' : ''}`);
       return 2;
     }
     io.err.write(`ml-hygiene ${command}: internal error: ${err.stack ?? err.message}\n`);

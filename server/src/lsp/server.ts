@@ -39,6 +39,8 @@ import type { Linter } from '../engine/lint';
 import { codeActionsFor, fileUri, toDiagnostic } from './convert';
 import { ConfigDriftTracker, findingsForCodeActions } from './config-drift';
 import { OpenDocument } from './documents';
+import { registerBenchHandlers } from './bench-handlers';
+import { registerGraphHandlers } from './graph-handlers';
 
 const PYTHON_LANGUAGES = new Set(['python']);
 
@@ -147,6 +149,8 @@ export class HygieneServer {
         throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
       }
     });
+    registerBenchHandlers(connection);
+    registerGraphHandlers(connection);
     connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
     connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
   }

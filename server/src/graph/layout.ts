@@ -1,0 +1,383 @@
+/**
+ * Layout of the graph view, one group at a time: each expanded group's direct children
+ * (collapsed groups and ops as fixed-size boxes, expanded child groups at the size of
+ * their own layout) are laid out by elkjs's layered algorithm in a pool of worker
+ * threads, and the results are cached per group and child sizes. The scene is then
+ * assembled by placing each group's layout inside its frame.
+ */
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { GraphScene, SceneEdge, SceneNode } from '../../../protocol/graph';
+import type { LayoutJob, LayoutReply } from './layout-types';
+import { textWidth, type GraphStructure, type Item } from './structure';
+
+/** Virtual nodes of a group's layout where edges enter and leave it. */
+export const IN_PORT = -1;
+export const OUT_PORT = -2;
+
+/** Frame of an expanded group around its children. */
+export const FRAME_HEADER = 26;
+export const FRAME_PAD = 14;
+
+const ELK_OPTIONS: Record<string, string> = {
+  'elk.algorithm': 'layered',
+  'elk.direction': 'DOWN',
+  'elk.padding': '[top=0,left=0,bottom=0,right=0]',
+  'elk.spacing.nodeNode': '18',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '28',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '12',
+  'elk.spacing.edgeNode': '10',
+  'elk.edgeRouting': 'POLYLINE',
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  'elk.layered.nodePlacement.strategy': 'LINEAR_SEGMENTS',
+  'elk.layered.thoroughness': '2',
+};
+
+interface Pending {
+  resolve: (r: LayoutReply) => void;
+  reject: (e: Error) => void;
+}
+
+/** A pool of layout worker threads (created on first use, unref'd so they never keep a process alive). */
+export class LayoutPool {
+  private workers: { worker: Worker; busy: number }[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  readonly size: number;
+
+  constructor(size?: number) {
+    this.size = size ?? Math.min(4, Math.max(2, (os.availableParallelism?.() ?? os.cpus().length) - 1));
+  }
+
+  private spawn(): { worker: Worker; busy: number } {
+    const bundled = join(__dirname, 'layout-worker.js');
+    const worker = existsSync(bundled)
+      ? new Worker(bundled)
+      : // Unbundled (tests, benchmarks under tsx): register tsx in the worker, then load the source.
+        new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'layout-worker.ts'))});`, { eval: true });
+    worker.unref();
+    const entry = { worker, busy: 0 };
+    worker.on('message', (reply: LayoutReply) => {
+      entry.busy--;
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (!p) return;
+      if (reply.error) p.reject(new Error(`layout failed: ${reply.error}`));
+      else p.resolve(reply);
+    });
+    worker.on('error', (e) => {
+      // A dead worker fails what it held; the next job spawns a fresh one.
+      this.workers = this.workers.filter((w) => w !== entry);
+      for (const [id, p] of this.pending) if ((p as Pending & { worker?: Worker }).worker === worker) (this.pending.delete(id), p.reject(e));
+    });
+    this.workers.push(entry);
+    return entry;
+  }
+
+  run(job: Omit<LayoutJob, 'id' | 'options'>): Promise<LayoutReply> {
+    let entry = this.workers.reduce<{ worker: Worker; busy: number } | undefined>((best, w) => (!best || w.busy < best.busy ? w : best), undefined);
+    if (!entry || (entry.busy > 0 && this.workers.length < this.size)) entry = this.spawn();
+    const id = this.nextId++;
+    entry.busy++;
+    const worker = entry.worker;
+    return new Promise<LayoutReply>((resolve, reject) => {
+      this.pending.set(id, Object.assign({ resolve, reject }, { worker }));
+      worker.postMessage({ ...job, id, options: ELK_OPTIONS } satisfies LayoutJob);
+    });
+  }
+
+  /** Starts the workers and lets each lay out a small graph, so the first real layout runs JIT-compiled code. */
+  warm(): void {
+    if (this.warmed) return;
+    this.warmed = true;
+    const nodes = Array.from({ length: 40 }, (_, i) => ({ id: i, w: 80, h: 26 }));
+    const edges = nodes.slice(1).map((n, i): [number, number] => [Math.floor(i / 2), n.id]);
+    // On a machine of two cores or fewer one warming worker at a time: the decode and the
+    // grouping on the main thread need the other core.
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    for (let i = 0; i < (cores <= 2 ? 1 : this.size); i++) {
+      const entry = this.spawn();
+      const id = this.nextId++;
+      entry.busy++;
+      this.pending.set(id, { resolve: () => {}, reject: () => {} });
+      entry.worker.postMessage({ id, nodes, edges, options: ELK_OPTIONS } satisfies LayoutJob);
+    }
+  }
+  private warmed = false;
+
+  async dispose(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** One group's layout: child positions relative to the group's content origin. */
+export interface GroupLayout {
+  w: number;
+  h: number;
+  pos: Map<number, { x: number; y: number }>;
+  /** `from>to` (item indices) -> polyline in the same coordinates. */
+  routes: Map<string, number[]>;
+}
+
+const LAYER_GAP = 28;
+
+/**
+ * A group whose children form one chain (a stack of layers, sections, the blocks of a
+ * sequential model) is laid out as the layered algorithm would, a centred column,
+ * without a round trip to a worker.
+ */
+export function chainLayout(nodes: LayoutJob['nodes'], edges: [number, number][]): LayoutReply | undefined {
+  if (edges.length !== nodes.length - 1) return undefined;
+  const next = new Map<number, number>();
+  const indegree = new Map<number, number>();
+  for (const [a, b] of edges) {
+    if (next.has(a) || indegree.has(b)) return undefined;
+    next.set(a, b);
+    indegree.set(b, 1);
+  }
+  const starts = nodes.filter((n) => !indegree.has(n.id));
+  if (starts.length !== 1) return undefined;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const order: LayoutJob['nodes'] = [];
+  for (let id: number | undefined = starts[0].id; id !== undefined; id = next.get(id)) {
+    const n = byId.get(id);
+    if (!n || order.length > nodes.length) return undefined;
+    order.push(n);
+  }
+  if (order.length !== nodes.length) return undefined;
+  const width = Math.max(...nodes.map((n) => n.w));
+  const positions: number[] = [];
+  const place = new Map<number, { x: number; y: number; w: number; h: number }>();
+  let y = 0;
+  for (const n of order) {
+    const x = (width - n.w) / 2;
+    positions.push(n.id, x, y);
+    place.set(n.id, { x, y, w: n.w, h: n.h });
+    y += n.h + LAYER_GAP;
+  }
+  const routes = edges.map(([a, b]) => {
+    const pa = place.get(a)!, pb = place.get(b)!;
+    return [width / 2, pa.y + pa.h, width / 2, pb.y];
+  });
+  return { id: 0, width, height: y - LAYER_GAP, positions, routes };
+}
+
+/** Width of an expanded group's frame: its content, and room for the header's label and count. */
+function frameWidth(item: Item, content: number): number {
+  return Math.max(item.w, content + 2 * FRAME_PAD, textWidth(item.label) + textWidth(item.sub ?? '') + 64);
+}
+
+/** Layout caches of one graph structure. */
+export class GraphLayouter {
+  private cache = new Map<string, Promise<GroupLayout>>();
+  /** Edges between the direct children of each group, computed once per group. */
+  private childEdges = new Map<number, [number, number][]>();
+
+  constructor(readonly s: GraphStructure, private readonly pool: LayoutPool) {}
+
+  /**
+   * Edges of g's layout: between its direct children, plus edges from the IN port (data
+   * entering g from outside) and to the OUT port (data leaving g), so that edges crossing
+   * a frame are routed inside it too.
+   */
+  private edgesOf(g: number): [number, number][] {
+    let edges = this.childEdges.get(g);
+    if (edges) return edges;
+    const { items } = this.s;
+    // Map every item of the subtree to the child of g that holds it.
+    const childOf = new Map<number, number>();
+    const stack: [number, number][] = items[g].children.map((c) => [c, c]);
+    while (stack.length) {
+      const [item, top] = stack.pop()!;
+      childOf.set(item, top);
+      for (const c of items[item].children) stack.push([c, top]);
+    }
+    const seen = new Set<string>();
+    edges = [];
+    const { edgeFrom, edgeTo } = this.s;
+    for (let e = 0; e < edgeFrom.length; e++) {
+      let a = childOf.get(edgeFrom[e]), b = childOf.get(edgeTo[e]);
+      if (a === undefined && b === undefined) continue;
+      if (g !== 0) {
+        a ??= IN_PORT;
+        b ??= OUT_PORT;
+      } else if (a === undefined || b === undefined) continue;
+      if (a === b) continue;
+      const key = `${a}>${b}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push([a, b]);
+    }
+    this.childEdges.set(g, edges);
+    return edges;
+  }
+
+  /** Size of a child as drawn in its parent's layout. */
+  private async sizeOf(c: number, expanded: ReadonlySet<string>): Promise<{ w: number; h: number }> {
+    const item = this.s.items[c];
+    if (item.kind === 'group' && expanded.has(item.id)) {
+      const l = await this.layoutOf(c, expanded);
+      return { w: frameWidth(item, l.w), h: l.h + FRAME_HEADER + FRAME_PAD };
+    }
+    return { w: item.w, h: item.h };
+  }
+
+  async layoutOf(g: number, expanded: ReadonlySet<string>): Promise<GroupLayout> {
+    const children = this.s.items[g].children;
+    const sizes = await Promise.all(children.map((c) => this.sizeOf(c, expanded)));
+    const key = `${g}|${children.map((c, i) => (this.s.items[c].kind === 'group' && expanded.has(this.s.items[c].id) ? `${c}:${sizes[i].w}x${sizes[i].h}` : '')).join(',')}`;
+    let layout = this.cache.get(key);
+    if (!layout) {
+      layout = this.compute(g, children, sizes);
+      this.cache.set(key, layout);
+      layout.catch(() => this.cache.delete(key));
+    }
+    return layout;
+  }
+
+  private async compute(g: number, children: number[], sizes: { w: number; h: number }[]): Promise<GroupLayout> {
+    const edges = this.edgesOf(g);
+    if (children.length <= 1 && !edges.length) {
+      const pos = new Map(children.map((c) => [c, { x: 0, y: 0 }]));
+      return { w: sizes[0]?.w ?? 0, h: sizes[0]?.h ?? 0, pos, routes: new Map() };
+    }
+    const nodes: LayoutJob['nodes'] = children.map((c, i) => ({ id: c, ...sizes[i] }));
+    if (edges.some((e) => e[0] === IN_PORT)) nodes.unshift({ id: IN_PORT, w: 1, h: 1, layer: 'FIRST' });
+    if (edges.some((e) => e[1] === OUT_PORT)) nodes.push({ id: OUT_PORT, w: 1, h: 1, layer: 'LAST' });
+    const reply = chainLayout(nodes, edges) ?? (await this.pool.run({ nodes, edges }));
+    const pos = new Map<number, { x: number; y: number }>();
+    const p = reply.positions!;
+    for (let i = 0; i < p.length; i += 3) pos.set(p[i], { x: p[i + 1], y: p[i + 2] });
+    const routes = new Map<string, number[]>();
+    edges.forEach(([a, b], i) => {
+      const r = reply.routes?.[i];
+      if (r?.length) routes.set(`${a}>${b}`, r);
+    });
+    // The ports sit on the content's top and bottom edge; the frame's header and padding hold them.
+    let top = Infinity, bottom = -Infinity;
+    children.forEach((c, i) => {
+      const q = pos.get(c)!;
+      top = Math.min(top, q.y);
+      bottom = Math.max(bottom, q.y + sizes[i].h);
+    });
+    const shift = Number.isFinite(top) ? top : 0;
+    if (shift) {
+      for (const q of pos.values()) q.y -= shift;
+      for (const r of routes.values()) for (let k = 1; k < r.length; k += 2) r[k] -= shift;
+    }
+    const height = Number.isFinite(bottom) ? bottom - shift : reply.height!;
+    return { w: reply.width!, h: height, pos, routes };
+  }
+
+  /** Lays out what `expanded` opens and returns the scene to draw. */
+  async scene(expandedIds: Iterable<string>): Promise<GraphScene> {
+    const start = performance.now();
+    const { items } = this.s;
+    const expanded = new Set<string>();
+    for (const id of expandedIds) if (this.s.byId.has(id) && items[this.s.byId.get(id)!].kind === 'group') expanded.add(id);
+    const root = await this.layoutOf(0, expanded);
+    const nodes: SceneNode[] = [];
+    const origin = new Map<number, { x: number; y: number }>([[0, { x: 0, y: 0 }]]);
+    const layouts = new Map<number, GroupLayout>([[0, root]]);
+    const rep = new Int32Array(items.length).fill(-1);
+    const visibleExpanded: string[] = [];
+    const markSubtree = (item: number, r: number): void => {
+      const stack = [item];
+      while (stack.length) {
+        const i = stack.pop()!;
+        rep[i] = r;
+        for (const c of items[i].children) stack.push(c);
+      }
+    };
+    const place = async (g: number, depth: number): Promise<void> => {
+      const layout = layouts.get(g)!;
+      const o = origin.get(g)!;
+      for (const c of items[g].children) {
+        const item = items[c];
+        const p = layout.pos.get(c) ?? { x: 0, y: 0 };
+        const x = o.x + p.x, y = o.y + p.y;
+        const open = item.kind === 'group' && expanded.has(item.id);
+        const node: SceneNode = { id: item.id, kind: item.kind, label: item.label, x, y, w: item.w, h: item.h, depth };
+        if (item.sub) node.sub = item.sub;
+        if (item.kind === 'op') {
+          const n = this.s.body.nodes[item.node!];
+          node.opType = n.opType;
+          node.name = n.name;
+          if (n.domain) node.domain = n.domain;
+        }
+        if (item.kind === 'group') node.count = item.count;
+        nodes.push(node);
+        if (open) {
+          const child = await this.layoutOf(c, expanded);
+          node.expanded = true;
+          node.w = frameWidth(item, child.w);
+          node.h = child.h + FRAME_HEADER + FRAME_PAD;
+          layouts.set(c, child);
+          origin.set(c, { x: x + (node.w - child.w) / 2, y: y + FRAME_HEADER });
+          visibleExpanded.push(item.id);
+          rep[c] = c;
+          await place(c, depth + 1);
+        } else {
+          markSubtree(c, c);
+        }
+      }
+    };
+    await place(0, 0);
+    // Edges between the drawn boxes that hold each end.
+    const byItem = new Map<number, SceneNode>();
+    for (const n of nodes) byItem.set(this.s.byId.get(n.id)!, n);
+    const merged = new Map<string, { a: number; b: number; count: number; tensor: string }>();
+    const { edgeFrom, edgeTo, edgeTensor } = this.s;
+    for (let e = 0; e < edgeFrom.length; e++) {
+      const a = rep[edgeFrom[e]], b = rep[edgeTo[e]];
+      if (a < 0 || b < 0 || a === b) continue;
+      const key = `${a}>${b}`;
+      const m = merged.get(key);
+      if (m) m.count++;
+      else merged.set(key, { a, b, count: 1, tensor: edgeTensor[e] });
+    }
+    // An edge's route: out of the source's frames (to their OUT ports), across the lowest
+    // common group, into the target's frames (from their IN ports); straight when a piece is missing.
+    const routeIn = (g: number, key: string): number[] | undefined => {
+      const r = layouts.get(g)?.routes.get(key);
+      if (!r) return undefined;
+      const o = origin.get(g)!;
+      const frame = g === 0 ? undefined : byItem.get(g);
+      return r.map((v, i) => (i % 2 === 0 ? v + o.x : frame ? Math.min(frame.y + frame.h, Math.max(frame.y, v + o.y)) : v + o.y));
+    };
+    const chain = (x: number): number[] => {
+      const out = [x];
+      while (items[out[out.length - 1]].parent >= 0) out.push(items[out[out.length - 1]].parent);
+      return out;
+    };
+    const edges: SceneEdge[] = [];
+    for (const m of merged.values()) {
+      const na = byItem.get(m.a)!, nb = byItem.get(m.b)!;
+      const ca = chain(m.a), cb = chain(m.b);
+      const inB = new Map(cb.map((x, i) => [x, i]));
+      let ia = 0;
+      while (!inB.has(ca[ia + 1])) ia++;
+      const common = ca[ia + 1];
+      const jb = inB.get(common)! - 1;
+      const pieces: (number[] | undefined)[] = [];
+      for (let k = 0; k < ia; k++) pieces.push(routeIn(ca[k + 1], `${ca[k]}>${OUT_PORT}`));
+      pieces.push(routeIn(common, `${ca[ia]}>${cb[jb]}`));
+      for (let k = jb - 1; k >= 0; k--) pieces.push(routeIn(cb[k + 1], `${IN_PORT}>${cb[k]}`));
+      const points = pieces.every((p) => p) ? pieces.flatMap((p) => p!) : [na.x + na.w / 2, na.y + na.h, nb.x + nb.w / 2, nb.y];
+      edges.push({ from: na.id, to: nb.id, label: m.count === 1 ? m.tensor : `${m.count} tensors`, points });
+    }
+    return {
+      nodes,
+      edges,
+      width: root.w,
+      height: root.h,
+      expanded: visibleExpanded,
+      totalNodes: this.s.body.nodes.length,
+      layoutMs: Math.round(performance.now() - start),
+    };
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Grouping by name scopes, sections, default expansion, layout per group in worker
+ * threads, and the scene the view draws; on hand-built graphs, a real ResNet-50 and a
+ * synthetic transformer.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GraphScene, SceneNode } from '../../protocol/graph';
+import { GraphLayouter, LayoutPool } from '../../server/src/graph/layout';
+import { GraphService, sourceOf } from '../../server/src/graph/service';
+import { ancestorsOf, buildStructure, defaultExpanded, MAX_CHILDREN, scopesOf, type GraphBody } from '../../server/src/graph/structure';
+import type { Node } from '../../server/src/onnx/model';
+import { syntheticTransformer } from '../webview/synthetic-model';
+
+function node(name: string, opType: string, input: string[], output: string[]): Node {
+  return { name, opType, input, output, domain: '', overload: '', attribute: [], docString: '', metadataProps: [], deviceConfigurations: [] };
+}
+
+function body(nodes: Node[], inputs = ['x'], outputs = [nodes[nodes.length - 1].output[0]]): GraphBody {
+  return { name: 'g', nodes, inputs, outputs, initializers: new Set() };
+}
+
+function overlaps(a: SceneNode, b: SceneNode): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+describe('graph view: structure and layout', function () {
+  this.timeout(120_000);
+  const pool = new LayoutPool(2);
+  after(() => pool.dispose());
+
+  it('reads name scopes the way exporters write them', () => {
+    assert.deepEqual(scopesOf('/encoder/layer.3/attention/MatMul_1'), ['encoder', 'layer.3', 'attention']);
+    assert.deepEqual(scopesOf('model/dense/MatMul'), ['model', 'dense']);
+    assert.deepEqual(scopesOf('Conv_12'), []);
+    assert.deepEqual(scopesOf(''), []);
+  });
+
+  it('groups nodes by scope, replaces single-child groups by their child, and aggregates edges', () => {
+    const s = buildStructure(
+      body([
+        node('/enc/l0/MatMul', 'MatMul', ['x'], ['a']),
+        node('/enc/l0/Relu', 'Relu', ['a'], ['b']),
+        node('/enc/l1/MatMul', 'MatMul', ['b'], ['c']),
+        node('/enc/l1/Relu', 'Relu', ['c'], ['d']),
+        node('/head/Softmax', 'Softmax', ['d'], ['y']),
+      ]),
+    );
+    const ids = (i: number) => s.items[i].children.map((c) => s.items[c].id);
+    // /head holds one node: the node itself sits at the top level.
+    assert.deepEqual(ids(0), ['i:x', 'g/enc', 'n4', 'o:y']);
+    assert.deepEqual(ids(s.byId.get('g/enc')!), ['g/enc/l0', 'g/enc/l1']);
+    assert.equal(s.items[s.byId.get('g/enc')!].count, 4);
+    assert.equal(s.items[s.byId.get('g/enc')!].sub, '4 nodes');
+    assert.deepEqual(ancestorsOf(s, s.byId.get('n3')!), ['g/enc', 'g/enc/l1']);
+    assert.equal(s.edgeFrom.length, 6, 'x->n0, a, b, c, d, y->output');
+  });
+
+  it('cuts a group with more than MAX_CHILDREN children into sections', () => {
+    const nodes: Node[] = [];
+    for (let i = 0; i < 2500; i++) nodes.push(node(`/blocks/b${i}/Relu`, 'Relu', [i ? `t${i - 1}` : 'x'], [`t${i}`]));
+    const s = buildStructure(body(nodes));
+    const blocks = s.items[s.byId.get('g/blocks')!];
+    assert.equal(blocks.children.length, 3);
+    for (const c of blocks.children) assert.ok(s.items[c].children.length <= MAX_CHILDREN);
+    assert.deepEqual(blocks.children.map((c) => s.items[c].id), ['g/blocks#1', 'g/blocks#2', 'g/blocks#3']);
+    assert.equal(s.items[blocks.children[0]].label, 'Relu … Relu');
+    assert.equal(blocks.children.reduce((n, c) => n + s.items[c].count, 0), 2500);
+  });
+
+  it('opens large models collapsed to a readable top level', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlh-graph-'));
+    const file = join(dir, 'gpt.onnx');
+    writeFileSync(file, syntheticTransformer({ nodes: 10_000 }));
+    const service = new GraphService({ poolSize: 2 });
+    try {
+      const r = await service.open({ path: file });
+      assert.ok(r.scene.totalNodes >= 10_000);
+      assert.ok(r.scene.nodes.length <= 400, `${r.scene.nodes.length} boxes`);
+      const layers = r.scene.nodes.filter((n) => /^g\/transformer\/h\.\d+$/.test(n.id));
+      assert.ok(layers.length > 100 && layers.every((n) => !n.expanded && n.count === 32));
+      // Expanding one layer lays out only that layer (and re-places its parent).
+      const expanded = await service.layout({ path: file, expanded: [...r.scene.expanded, 'g/transformer/h.7'] });
+      assert.equal(expanded.nodes.length, r.scene.nodes.length + 6);
+      const frame = expanded.nodes.find((n) => n.id === 'g/transformer/h.7')!;
+      assert.ok(frame.expanded);
+      const inside = expanded.nodes.filter((n) => n.id.startsWith('g/transformer/h.7/') || (n.kind === 'op' && n.depth === frame.depth + 1 && n.x >= frame.x && n.x < frame.x + frame.w && n.y > frame.y && n.y < frame.y + frame.h));
+      assert.equal(inside.length, 6);
+      for (const c of inside) assert.ok(c.x >= frame.x && c.y >= frame.y && c.x + c.w <= frame.x + frame.w + 0.5 && c.y + c.h <= frame.y + frame.h + 0.5);
+      // Siblings below moved down to make room; nothing overlaps.
+      const after = expanded.nodes.find((n) => n.id === 'g/transformer/h.8')!;
+      assert.ok(after.y >= frame.y + frame.h);
+      const boxes = expanded.nodes.filter((n) => !n.expanded);
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) assert.ok(!overlaps(boxes[i], boxes[j]), `${boxes[i].id} overlaps ${boxes[j].id}`);
+    } finally {
+      await service.dispose();
+    }
+  });
+
+  it('lays out ResNet-50 with routed edges between the boxes', async () => {
+    const { decodeModelFile } = await import('../../server/src/onnx/decode');
+    const m = decodeModelFile(join(__dirname, '..', '..', '..', 'shared', 'models', 'onnx-backend', 'light', 'light_resnet50.onnx'));
+    const g = m.proto.graph!;
+    const inits = new Set(g.initializer.map((t) => t.name));
+    const s = buildStructure({ name: g.name, nodes: g.node, inputs: g.input.map((v) => v.name).filter((n) => !inits.has(n)), outputs: g.output.map((v) => v.name), initializers: inits });
+    assert.deepEqual(defaultExpanded(s), [], 'no scopes: one flat level');
+    const scene: GraphScene = await new GraphLayouter(s, pool).scene([]);
+    assert.equal(scene.nodes.length, g.node.length + 2);
+    const byId = new Map(scene.nodes.map((n) => [n.id, n]));
+    for (const e of scene.edges) {
+      const a = byId.get(e.from)!, b = byId.get(e.to)!;
+      assert.ok(e.points.length >= 4);
+      // Edges leave the source's bottom and enter the target's top (layered, downwards).
+      assert.ok(Math.abs(e.points[1] - (a.y + a.h)) < 1, `${e.from} -> ${e.to} starts at the source`);
+      assert.ok(Math.abs(e.points[e.points.length - 1] - b.y) < 1, `${e.from} -> ${e.to} ends at the target`);
+    }
+    for (let i = 0; i < scene.nodes.length; i++) for (let j = i + 1; j < scene.nodes.length; j++) assert.ok(!overlaps(scene.nodes[i], scene.nodes[j]));
+  });
+
+  it('finds the user frame of a PyTorch stack trace', () => {
+    const trace = 'File "/home/a/model.py", line 40, in forward\n    x = self.attn(x)\nFile "/usr/lib/python3/dist-packages/torch/nn/modules/module.py", line 1736, in _call_impl\n    return f()';
+    assert.deepEqual(sourceOf({ 'pkg.torch.onnx.stack_trace': trace }), { file: '/home/a/model.py', line: 40, text: 'x = self.attn(x)' });
+    assert.equal(sourceOf({}), undefined);
+  });
+});
