@@ -4,7 +4,7 @@
 # setup), and chromium (webview and VS Code end-to-end tests). Idempotent and quiet when
 # everything is there; needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(python3 python3-onnx python3-torch python3-torchvision python3-numpy chromium)
+packages=(python3 python3-onnx python3-torch python3-torchvision python3-numpy python3-yaml chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
