@@ -72,6 +72,11 @@ export interface Driver {
   applyQuickFix(line: number, column: number, title: RegExp): Promise<void>;
   /** Runs a command from the command palette by its title, e.g. `ML Hygiene: Show Output`. */
   runCommand(title: string): Promise<void>;
+  /**
+   * Accepts the prompt a command opened (an input box or a quick pick) with its default
+   * value or first entry, as a user pressing Enter does; returns the prompt's title.
+   */
+  acceptPrompt?(): Promise<string>;
   /** Texts of the notifications showing now. */
   notifications(): Promise<string[]>;
   /** The webviews (custom editors, panels) open now, where the host lets the driver see into them. */

@@ -22,6 +22,9 @@ const TRAIN = 'ml-project/src/train.py';
 const MODEL = 'models/squeezenet.onnx';
 const GRAPH_EDITOR = 'mlHygiene.onnxGraph';
 const BENCHMARK_TITLE = 'Benchmark Model';
+const PROFILE_TITLE = 'Profile Model';
+/** Exported by PyTorch: its nodes have the names onnxruntime's profile reports. */
+const NAMED_MODEL = 'models/squeezenet1_1.onnx';
 /** The diagnostics' source, shown in Problems next to the rule id. */
 const SOURCE = 'ml-hygiene';
 /** First activation starts the language server and scans the workspace. */
@@ -205,6 +208,46 @@ export const scenarios: Scenario[] = [
       const text = await results.text();
       assert.match(text, /\bms\b/, 'latencies are in ms');
       await d.screenshot('5-benchmark-results');
+    },
+  },
+  {
+    title: '5b. "ML Hygiene: Profile Model" shows the per-operator table and heats the open graph',
+    pending: (m, d) =>
+      !m.contributes?.commands?.some((c) => c.title === PROFILE_TITLE)
+        ? `the package contributes no "${PROFILE_TITLE}" command yet`
+        : !d.webviews || !d.acceptPrompt
+          ? `the ${d.host} driver cannot look into webviews or answer prompts`
+          : undefined,
+    async run(d) {
+      await d.openFile(NAMED_MODEL);
+      const graph = await webviewWith(d, 'the graph of squeezenet1_1 at data-state=ready', 60_000, async (v) =>
+        (await v.count('body[data-state="ready"] canvas.graph')) > 0 && /features/.test(JSON.stringify(await v.evaluate('window.__mlHygieneGraph.scene().nodes.map((n) => n.name)'))),
+      );
+      await d.runCommand(`ML Hygiene: ${PROFILE_TITLE}`);
+      // The command asks for the symbolic batch dimension (default 1), then which graph to profile (optimized first).
+      assert.match(await d.acceptPrompt!(), /Dimension 'batch' of squeezenet1_1\.onnx/);
+      assert.match(await d.acceptPrompt!(), /Profile squeezenet1_1\.onnx/);
+      const results = await webviewWith(
+        d,
+        'a profile with a per-operator table',
+        150_000,
+        async (v) => /Profile/.test(await v.text()) && /\bConv\b/.test(await v.text()) && /%/.test(await v.text()),
+        async () => (await d.notifications()).find((n) => /profil/i.test(n) && /fail|error|exited|cannot|could not/i.test(n)),
+      );
+      assert.match(await results.text(), /p50/i, 'the profile view reports latency too');
+      await d.screenshot('5b-profile-results');
+      // The open graph view got the profile: its Conv nodes carry a time and a share.
+      type Heat = Record<string, { ms: number; share: number }>;
+      const heat = await waitFor('the heat overlay on the graph', UPDATE_MS, async () => {
+        const h = await graph.evaluate<Heat | null>('window.__mlHygieneGraph.profile() ?? null');
+        return h && Object.keys(h).length ? h : undefined;
+      });
+      const names = await graph.evaluate<string[]>('window.__mlHygieneGraph.scene().nodes.filter((n) => n.opType === "Conv").map((n) => n.name)');
+      const heated = names.filter((n) => heat[n]);
+      assert.ok(heated.length > names.length / 2, `most Conv nodes are heated (${heated.length} of ${names.length})`);
+      const shares = Object.values(heat).reduce((a, h) => a + h.share, 0);
+      assert.ok(shares > 0.5 && shares <= 1.0001, `the shares add up to most of the run (${shares.toFixed(3)})`);
+      await d.screenshot('5b-profile-heat');
     },
   },
   {

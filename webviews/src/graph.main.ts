@@ -561,6 +561,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   view: () => ({ ...view }),
   setView: (v: View) => ((view = { ...v }), draw()),
   stats: () => ({ ...lastStats }),
+  profile: () => (profile ? { ...profile } : undefined),
   frameTimes: () => [...frameTimes],
   screenPosition: (id: string) => {
     const n = index?.byId.get(id);

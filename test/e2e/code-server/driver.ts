@@ -58,6 +58,18 @@ export class CodeServerDriver implements Driver {
     await input.waitFor({ state: 'hidden', timeout: UI_MS });
   }
 
+  async acceptPrompt(): Promise<string> {
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.waitFor({ state: 'visible', timeout: UI_MS });
+    const title = (await this.page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? '';
+    await this.page.keyboard.press('Enter');
+    await waitFor(`the prompt "${title}" to close or change`, UI_MS, async () => {
+      const now = (await this.page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? '';
+      return !(await widget.isVisible()) || now !== title ? true : undefined;
+    });
+    return title;
+  }
+
   async openFile(relativePath: string): Promise<void> {
     const name = path.basename(relativePath);
     const dir = path.dirname(relativePath);
