@@ -10,6 +10,7 @@ export const Commands = {
   compareModels: { id: 'mlHygiene.compareModels', title: 'Compare Models' },
   benchmarkModel: { id: 'mlHygiene.benchmarkModel', title: 'Benchmark Model' },
   profileModel: { id: 'mlHygiene.profileModel', title: 'Profile Model' },
+  showInGraph: { id: 'mlHygiene.showInGraph', title: 'Show in Graph' },
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands]['id'];

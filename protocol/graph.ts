@@ -236,9 +236,31 @@ export interface GraphViewState {
 // Webview <-> extension host messages: unions keyed on `type`. Events are past tense,
 // requests imperative with a `requestId`.
 
+/**
+ * The argument of the `mlHygiene.showInGraph` command, which the server's "Show in Graph"
+ * CodeLens on a Python class carries (server -> client): the model and its main-graph
+ * nodes whose PyTorch source metadata names that class.
+ */
+export interface ShowInGraphArgs {
+  /** Absolute path of the .onnx file. */
+  modelPath: string;
+  /** Scene ids (`n<index>`) of the main graph's nodes, in graph order (capped). */
+  nodeIds: string[];
+  /** The class the nodes come from (for messages). */
+  className: string;
+  /** How many nodes matched in all (may exceed `nodeIds.length`). */
+  total: number;
+}
+
+export function isShowInGraphArgs(v: unknown): v is ShowInGraphArgs {
+  return isRecord(v) && typeof v.modelPath === 'string' && isStringArray(v.nodeIds) && typeof v.className === 'string' && typeof v.total === 'number';
+}
+
 /** Extension host -> webview. */
 export type HostToWebviewMessage =
   | { type: 'init'; path: string; fileName: string; state?: GraphViewState }
+  /** Select and centre the first of these main-graph nodes (expanding its groups) and highlight them all. */
+  | { type: 'revealNodes'; ids: string[] }
   | { type: 'serverResult'; requestId: number; result?: unknown; error?: string }
   | { type: 'profileOverlay'; nodes: ProfileOverlayNodes }
   | { type: 'exportSaved'; requestId: number; path?: string; error?: string };
@@ -255,6 +277,10 @@ const GRAPH_METHODS: ReadonlySet<string> = new Set(Object.values(GraphMethods));
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }
 
 /** Validates a message from the webview (the host trusts nothing that crosses). */
@@ -287,6 +313,8 @@ export function isHostToWebviewMessage(m: unknown): m is HostToWebviewMessage {
       return typeof m.requestId === 'number';
     case 'profileOverlay':
       return isRecord(m.nodes);
+    case 'revealNodes':
+      return isStringArray(m.ids);
     default:
       return false;
   }

@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Commands, type CommandId } from '../../protocol/commands';
+import { isShowInGraphArgs } from '../../protocol/graph';
 import { compareModels, showModelText } from './model-text';
 import { benchmarkCommand } from './benchmark';
+import { GRAPH_VIEW_TYPE, revealNodes } from './model-editor';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -38,6 +40,17 @@ async function openRuleDocs(ctx: CommandContext, ruleId?: unknown): Promise<void
   await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
 }
 
+/** The "Show in Graph" CodeLens (server/src/lsp/model-codelens.ts): opens the model's graph view on the class's nodes. */
+async function showInGraph(_ctx: CommandContext, arg?: unknown): Promise<void> {
+  if (!isShowInGraphArgs(arg)) {
+    void vscode.window.showInformationMessage('ML Hygiene: "Show in Graph" runs from the CodeLens above a model class.');
+    return;
+  }
+  const uri = vscode.Uri.file(arg.modelPath);
+  await vscode.commands.executeCommand('vscode.openWith', uri, GRAPH_VIEW_TYPE);
+  revealNodes(uri, arg.nodeIds);
+}
+
 export const COMMAND_HANDLERS: Record<CommandId, Handler> = {
   [Commands.openRuleDocs.id]: openRuleDocs,
   [Commands.showOutput.id]: (ctx) => ctx.output.show(true),
@@ -48,6 +61,7 @@ export const COMMAND_HANDLERS: Record<CommandId, Handler> = {
   [Commands.compareModels.id]: (_ctx, arg) => compareModels(arg),
   [Commands.benchmarkModel.id]: (ctx, arg) => benchmarkCommand(ctx, arg, false),
   [Commands.profileModel.id]: (ctx, arg) => benchmarkCommand(ctx, arg, true),
+  [Commands.showInGraph.id]: showInGraph,
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

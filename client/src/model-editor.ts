@@ -23,6 +23,22 @@ const STATE_KEY = 'mlHygiene.graphViewState';
 
 /** Open graph views by file URI, for postProfileOverlay. */
 const panels = new Map<string, Set<vscode.WebviewPanel>>();
+/** Views whose webview has said `ready` (and got `init`): messages posted to them are not lost. */
+const readyPanels = new WeakSet<vscode.WebviewPanel>();
+/** Nodes to reveal in the next view of a file that becomes ready (revealNodes before the webview loaded). */
+const pendingReveals = new Map<string, string[]>();
+
+/**
+ * Selects and centres the first of `ids` (main-graph scene ids, `n<index>`) in the graph
+ * views of `uri`, highlighting them all; a view still loading gets them once it is ready.
+ */
+export function revealNodes(uri: vscode.Uri, ids: string[]): void {
+  const key = uri.toString();
+  const ready = [...(panels.get(key) ?? [])].filter((p) => readyPanels.has(p));
+  const active = ready.find((p) => p.active) ?? ready[0];
+  if (active) void active.webview.postMessage({ type: 'revealNodes', ids } satisfies HostToWebviewMessage);
+  else pendingReveals.set(key, ids);
+}
 
 /**
  * Draws per-node times (from a profiled run) as a heat overlay on the graph views open
@@ -96,6 +112,7 @@ export class ModelGraphEditorProvider implements vscode.CustomReadonlyEditorProv
     const post = (m: HostToWebviewMessage) => void panel.webview.postMessage(m);
     const sub = panel.webview.onDidReceiveMessage((m: unknown) => {
       if (!isWebviewToHostMessage(m)) return;
+      if (m.type === 'ready') readyPanels.add(panel);
       void this.handle(m, document, post);
     });
     panel.onDidDispose(() => {
@@ -114,6 +131,9 @@ export class ModelGraphEditorProvider implements vscode.CustomReadonlyEditorProv
       case 'ready': {
         const state = this.savedState(document.uri);
         post({ type: 'init', path: document.uri.fsPath, fileName: path.basename(document.uri.fsPath), ...(state ? { state } : {}) });
+        const reveal = pendingReveals.get(document.uri.toString());
+        pendingReveals.delete(document.uri.toString());
+        if (reveal) post({ type: 'revealNodes', ids: reveal });
         return;
       }
       case 'callServer':

@@ -325,6 +325,24 @@ async function reveal(id: string, ancestors?: string[]): Promise<void> {
   select(id);
 }
 
+/** The first open of the view (from `init`); a `revealNodes` waits for it. */
+let opened: Promise<void> = Promise.resolve();
+
+/** Show in Graph: the main graph's nodes of a source class; the first is selected and centred, all are highlighted. */
+async function revealNodes(ids: string[]): Promise<void> {
+  await opened;
+  if (!index || !ids.length) return;
+  try {
+    if (graphRef.length) await open([]);
+    await reveal(ids[0]);
+  } catch (e) {
+    status.textContent = `Cannot show the node: ${(e as Error).message}`;
+    return;
+  }
+  highlighted = new Set(ids);
+  requestDraw();
+}
+
 function renderCrumbs(list: Breadcrumb[]): void {
   crumbs.replaceChildren(
     ...list.flatMap((c, i) => {
@@ -534,9 +552,12 @@ window.addEventListener('message', (event: MessageEvent) => {
       path = m.path;
       document.title = m.fileName;
       const state = vscode.getState() ?? m.state;
-      void open(state?.graph ?? [], state?.expanded, state?.view);
+      opened = open(state?.graph ?? [], state?.expanded, state?.view);
       break;
     }
+    case 'revealNodes':
+      void revealNodes(m.ids);
+      break;
     case 'serverResult': {
       const p = pending.get(m.requestId);
       pending.delete(m.requestId);

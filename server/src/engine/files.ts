@@ -57,6 +57,8 @@ export interface DiscoverOptions {
   accept: (file: string) => boolean;
   /** Called for folders that could not be read; the walk goes on. */
   onError?: (file: string, error: Error) => void;
+  /** Whether `.gitignore` files hide what they match (default true; virtual environments and caches are always skipped). */
+  gitignore?: boolean;
 }
 
 /** Lists files under `roots` (files or folders), sorted, without duplicates. */
@@ -75,7 +77,7 @@ export function discoverFiles(roots: string[], options: DiscoverOptions): string
       out.add(abs);
       continue;
     }
-    walk(abs, ancestorLayers(abs), options, out);
+    walk(abs, options.gitignore === false ? [] : ancestorLayers(abs), options, out);
   }
   return [...out].sort();
 }
@@ -90,7 +92,7 @@ function walk(dir: string, layers: IgnoreLayer[], options: DiscoverOptions, out:
   }
   // A virtual environment has a pyvenv.cfg at its top, whatever it is called.
   if (entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
-  const own = entries.some((e) => e.name === '.gitignore') ? readGitignore(dir) : undefined;
+  const own = options.gitignore !== false && entries.some((e) => e.name === '.gitignore') ? readGitignore(dir) : undefined;
   const here = own && !layers.some((l) => l.dir === dir) ? [...layers, { dir, matcher: own }] : layers;
   for (const e of entries) {
     const full = path.join(dir, e.name);

@@ -41,6 +41,7 @@ import { ConfigDriftTracker, findingsForCodeActions } from './config-drift';
 import { OpenDocument } from './documents';
 import { registerBenchHandlers } from './bench-handlers';
 import { registerGraphHandlers } from './graph-handlers';
+import { registerModelCodeLens } from './model-codelens';
 
 const PYTHON_LANGUAGES = new Set(['python']);
 
@@ -151,6 +152,7 @@ export class HygieneServer {
     });
     registerBenchHandlers(connection);
     registerGraphHandlers(connection);
+    registerModelCodeLens(connection, { document: (uri) => this.documents.get(uri), roots: () => this.folders.map((f) => f.path) });
     connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
     connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
   }
@@ -170,6 +172,7 @@ export class HygieneServer {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         notebookDocumentSync: { notebookSelector: [{ notebook: '*', cells: [{ language: 'python' }] }] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: false } },
       },
       serverInfo: { name: 'ml-hygiene', version: require('../../../package.json').version },
