@@ -16,18 +16,7 @@ import { modelToText } from '../../server/src/onnx/text';
 import { modelRules } from '../../rules/model/index';
 import { makeTempDir, SHARED_MODELS } from './helpers';
 import { richModel } from './rich-model';
-
-/** mulberry32: a small seeded PRNG, so every run mutates the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../helpers/prng';
 
 const MUTANTS = 3000;
 

@@ -87,16 +87,7 @@ export function runRules(scan: PickleScan, file: string, rules: readonly PickleR
 }
 
 /** A small, seeded PRNG (mulberry32): the fuzz tests must be repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../helpers/prng';
 
 /** Concatenates byte pieces (numbers are single bytes, strings latin1). */
 export function bytes(...parts: Array<number | string | Uint8Array | number[]>): Uint8Array {

@@ -306,12 +306,20 @@ export class Linter {
 
   private firstError(root: Node): Node | undefined {
     const cursor = root.walk();
-    // Descend only into subtrees that contain an error.
-    for (;;) {
-      const node = cursor.currentNode;
-      if (node.isError || node.isMissing) return node;
-      if (node.hasError && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return undefined;
+    try {
+      // Descend only into subtrees that contain an error.
+      for (;;) {
+        const node = cursor.currentNode;
+        if (node.isError || node.isMissing) return node;
+        if (node.hasError && cursor.gotoFirstChild()) continue;
+        while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return undefined;
+      }
+    } finally {
+      // Always free the cursor: web-tree-sitter's finalizer for a collected TreeCursor frees
+      // whatever cursor sits in its transfer buffer at that moment, which corrupts the wasm
+      // heap (the language server died with "memory access out of bounds" after edits that
+      // left syntax errors).
+      cursor.delete();
     }
   }
 

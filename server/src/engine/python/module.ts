@@ -88,14 +88,24 @@ export type ConstValue =
 
 export class CallSite {
   private argCache?: { positional: Node[]; keywords: Map<string, Node>; splat: boolean; keywordSplat: boolean };
+  private argumentListNode: Node | null | undefined;
   constructor(
     readonly node: Node,
     readonly func: Node,
-    readonly argumentList: Node | null,
+    /** The `arguments` field; undefined: looked up on first use (most calls are never asked). */
+    argumentList: Node | null | undefined,
     readonly scope: Scope,
     /** Resolved fully qualified name of the callee, e.g. `torch.load`; undefined for locals. */
     readonly callee: string | undefined,
-  ) {}
+  ) {
+    this.argumentListNode = argumentList;
+  }
+
+  /** The call's arguments: an argument list, or a generator expression (`f(x for x in y)`). */
+  get argumentList(): Node | null {
+    if (this.argumentListNode === undefined) this.argumentListNode = this.node.childForFieldName('arguments');
+    return this.argumentListNode;
+  }
 
   private args() {
     if (!this.argCache) {
@@ -129,6 +139,9 @@ export class CallSite {
   }
 
   keyword(name: string): Node | undefined {
+    // Rules ask most calls of a file for a keyword they do not have: the call's text
+    // answers that without taking its argument list apart node by node.
+    if (!this.argCache && !this.node.text.includes(name)) return undefined;
     return this.args().keywords.get(name);
   }
 
@@ -189,6 +202,12 @@ export class PythonModule {
   readonly imports: Binding[] = [];
   /** Modules imported with `from m import *`. */
   readonly starImports: string[] = [];
+  /**
+   * Every `assignment` node (`x = v`, `a.b = v`, `x: T = v`, `x: T`), in document order: the
+   * nodes `rootNode.descendantsOfType('assignment')` returns, collected by the index query
+   * already. Use this: each `descendantsOfType` over a large file walks the whole tree again.
+   */
+  readonly assignments: Node[] = [];
   private callsByCallee?: Map<string, CallSite[]>;
   private callsByNode?: Map<string, CallSite>;
   private readonly importedRoots = new Set<string>();
@@ -219,10 +238,12 @@ export class PythonModule {
     // The `@assign` capture comes right before its `@assign_left` (same start, larger node
     // first): remembering it spares `node.parent`, which walks down from the root.
     let assignment: Node | undefined;
+    const pendingCalls: Array<{ node: Node; scope: Scope }> = [];
     for (const { name, node } of query.captures(this.tree.rootNode)) {
       const start = node.startIndex;
       if (name === 'assign') {
         assignment = node;
+        this.assignments.push(node);
         continue;
       }
       if (name.startsWith('scope.')) {
@@ -282,15 +303,13 @@ export class PythonModule {
         case 'call':
           // Resolved after the loop: an alias bound later in the file (`load = pickle.load`
           // below a function that calls `load`) must be known first.
-          this.calls.push(new CallSite(node, node, node.childForFieldName('arguments'), scope, undefined));
+          pendingCalls.push({ node, scope });
           break;
       }
     }
-    for (let i = 0; i < this.calls.length; i++) {
-      const c = this.calls[i];
+    for (const c of pendingCalls) {
       const func = c.node.childForFieldName('function') ?? c.node;
-      const callee = this.resolveExpression(func, c.scope);
-      this.calls[i] = new CallSite(c.node, func, c.argumentList, c.scope, callee);
+      this.calls.push(new CallSite(c.node, func, undefined, c.scope, this.resolveExpression(func, c.scope)));
     }
   }
 

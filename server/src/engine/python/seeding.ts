@@ -431,10 +431,13 @@ export function executionScope(scope: Scope): Scope {
 
 /** The name a call is made by: `f` in `f()`, `set_seed` in `utils.set_seed()`. */
 export function calledName(func: Node): string | undefined {
-  if (func.type === 'identifier') return func.text;
-  if (func.type === 'attribute') return func.childForFieldName('attribute')?.text;
-  return undefined;
+  // Asked several times per call by the analysis: each answer crosses into the wasm heap.
+  if (calledNames.has(func)) return calledNames.get(func);
+  const name = func.type === 'identifier' ? func.text : func.type === 'attribute' ? func.childForFieldName('attribute')?.text : undefined;
+  calledNames.set(func, name);
+  return name;
 }
+const calledNames = new WeakMap<Node, string | undefined>();
 
 /** The module-level `if __name__ == "__main__":` statement. */
 export function findMainGuard(module: PythonModule): Node | undefined {
@@ -706,6 +709,8 @@ export function seedArgumentTexts(module: PythonModule, analysis: SeedingAnalysi
   for (const c of module.calls) {
     const seeder = seederOf(c.callee);
     const sink = c.callee ? SEED_SINKS[c.callee] : undefined;
+    // Otherwise only a call whose text says `seed` or `random_state` passes a seed: test that first, it is cheap.
+    if (!seeder && !sink && !/seed|random_state/i.test(c.node.text)) continue;
     const at = seeder?.seedArg ?? sink ?? (analysis.isOpaqueHelper(c) || /seed/i.test(calledName(c.func) ?? '') ? ([0, 'seed'] as [number, string]) : undefined);
     const arg = at ? c.argument(at[0], at[1]) : undefined;
     if (arg) out.add(arg.text);
