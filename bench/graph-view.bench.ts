@@ -16,6 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GraphScene, SceneEdge, SceneNode } from '../protocol/graph';
+import { GraphService } from '../server/src/graph/service';
 import { Harness, type GraphHook, type ViewerPage } from '../test/webview/harness';
 import { syntheticTransformer } from '../test/webview/synthetic-model';
 import { describeMachine, loadAverage } from './lib/machine';
@@ -100,9 +101,37 @@ function gridScene(n: number): GraphScene {
   return { nodes, edges, width: cols * 150, height: Math.ceil(n / cols) * 60, expanded: [], totalNodes: n, layoutMs: 0 };
 }
 
+/**
+ * The server side of an open, by phase, without the page: a fresh GraphService whose
+ * layout workers start only at the open (`warm: false`: worker start, elkjs load and
+ * compile all in the open) and one started before (as the language server does when it
+ * starts), waiting until its workers have warmed up.
+ */
+async function serverPhases(n: number, file: string): Promise<(string | number)[][]> {
+  const rows: (string | number)[][] = [];
+  for (const warm of [false, true]) {
+    const service = new GraphService({ warm });
+    try {
+      const w0 = performance.now();
+      if (warm) await service.pool.warm();
+      const warmMs = performance.now() - w0;
+      const t0 = performance.now();
+      const r = await service.open({ path: file });
+      const openMs = performance.now() - t0;
+      const st = service.pool.stats;
+      rows.push([int(n), warm ? `started with the server (warm-up ${int(warmMs)} ms before)` : 'started by the open', int(openMs), int(r.timings.decodeMs), int(r.timings.structureMs), int(r.scene.layoutMs), `${int(st.jobs)} / ${int(st.elk)}`]);
+    } finally {
+      await service.dispose();
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const load0 = loadAverage();
   const files = Object.fromEntries(SIZES.map((n) => [n, modelFile(n)]));
+  const phaseRows: (string | number)[][] = [];
+  for (const n of SIZES) phaseRows.push(...(await serverPhases(n, files[n])));
   const openRows: (string | number)[][] = [];
   const panRows: (string | number)[][] = [];
   const expandRows: (string | number)[][] = [];
@@ -179,9 +208,18 @@ so every timing here is slower than on an idle one.
 ### Open to first paint (targets: 10,000 nodes ≤ 1.5 s; 100,000 nodes open collapsed ≤ 3 s)
 
 From posting \`init\` to the first drawn frame: decode, grouping, layout of the default (collapsed) view, transfer, paint.
-Cold: a fresh server whose layout workers are still warming up; warm: the same model opened again (decoded model and layouts cached).
+Cold: a fresh server (its layout workers start with it and warm up while the page loads, as the language server's do when
+VS Code starts); warm: the same model opened again (decoded model and layouts cached).
 
 ${table(['graph nodes', 'boxes in the default view', 'cold open to first paint (ms)', 'of which decode (ms)', 'grouping (ms)', 'layout (ms)', 'warm reopen (ms)'], openRows)}
+
+### Server side of an open, by phase
+
+A fresh server per row, no page: \`GraphService.open\` from the call to the scene (decode, grouping, layout of the default view).
+Layouts are cached by content (node sizes and edges), so the groups of the same shape (the layers of a transformer) are laid
+out once; the last column counts the layout calls and those that ran elkjs.
+
+${table(['graph nodes', 'layout workers', 'open (ms)', 'decode (ms)', 'grouping (ms)', 'layout (ms)', 'layout calls / elkjs runs'], phaseRows)}
 
 ### Expand every group
 

@@ -119,6 +119,29 @@ describe('graph view: structure and layout', function () {
     for (let i = 0; i < scene.nodes.length; i++) for (let j = i + 1; j < scene.nodes.length; j++) assert.ok(!overlaps(scene.nodes[i], scene.nodes[j]));
   });
 
+  it('lays out groups of the same shape once, and answers each with its own ids', async () => {
+    const own = new LayoutPool(1);
+    try {
+      const shape = (base: number) => ({
+        nodes: [{ id: -1, w: 1, h: 1, layer: 'FIRST' as const }, { id: base, w: 80, h: 26 }, { id: base + 1, w: 60, h: 26 }, { id: base + 2, w: 70, h: 26 }, { id: -2, w: 1, h: 1, layer: 'LAST' as const }],
+        edges: [[-1, base], [base, base + 1], [base, base + 2], [base + 1, base + 2], [base + 2, -2]] as [number, number][],
+      });
+      const [a, b] = await Promise.all([own.run(shape(10)), own.run(shape(50))]);
+      assert.deepEqual(own.stats, { jobs: 2, cacheHits: 1, elk: 1 });
+      const ids = (r: typeof a) => r.positions!.filter((_, i) => i % 3 === 0).sort((x, y) => x - y);
+      assert.deepEqual(ids(a), [-2, -1, 10, 11, 12]);
+      assert.deepEqual(ids(b), [-2, -1, 50, 51, 52]);
+      // Same places, and a caller shifting its copy leaves the other's (and the cache's) alone.
+      assert.deepEqual(a.positions!.filter((_, i) => i % 3), b.positions!.filter((_, i) => i % 3));
+      a.routes![0][1] += 100;
+      const c = await own.run(shape(90));
+      assert.deepEqual(c.routes, b.routes);
+      assert.equal(own.stats.elk, 1);
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it('finds the user frame of a PyTorch stack trace', () => {
     const trace = 'File "/home/a/model.py", line 40, in forward\n    x = self.attn(x)\nFile "/usr/lib/python3/dist-packages/torch/nn/modules/module.py", line 1736, in _call_impl\n    return f()';
     assert.deepEqual(sourceOf({ 'pkg.torch.onnx.stack_trace': trace }), { file: '/home/a/model.py', line: 40, text: 'x = self.attn(x)' });

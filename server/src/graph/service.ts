@@ -78,9 +78,15 @@ export class GraphService {
   private models = new Map<string, OpenModel>();
   readonly pool: LayoutPool;
 
-  constructor(options: { poolSize?: number; maxModels?: number } = {}) {
+  /**
+   * `warm` (default true): start the layout workers now and let them load and compile
+   * elkjs, so that the first model opened is laid out by warm workers (a cold worker
+   * spends about a second, on a core of its own, before its first layout is done).
+   */
+  constructor(options: { poolSize?: number; maxModels?: number; warm?: boolean } = {}) {
     this.pool = new LayoutPool(options.poolSize);
     this.maxModels = options.maxModels ?? 4;
+    if (options.warm ?? true) void this.pool.warm();
   }
   private readonly maxModels: number;
 
@@ -170,8 +176,8 @@ export class GraphService {
   }
 
   async open(params: GraphOpenParams): Promise<GraphOpenResult> {
-    // The workers warm up while the model decodes.
-    this.pool.warm();
+    // Started with the server; if not, the workers warm up while the model decodes.
+    void this.pool.warm();
     const t0 = performance.now();
     const m = this.openModel(params.path);
     const t1 = performance.now();

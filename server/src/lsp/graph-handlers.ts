@@ -9,7 +9,9 @@ import { graphHandlers } from '../graph/dispatch';
 import { GraphService } from '../graph/service';
 
 export function registerGraphHandlers(connection: Connection): GraphService {
-  const service = new GraphService();
+  // Not warmed here: a Python-only workspace never loads elkjs. The server warms the pool
+  // when its workspace scan finds a model (warmFor below), and opening one warms it too.
+  const service = new GraphService({ warm: false });
   const handlers = graphHandlers(service);
   for (const method of Object.keys(handlers) as (keyof GraphRequestTypes)[]) {
     const handler = handlers[method] as (params: unknown) => Promise<unknown>;
@@ -23,4 +25,9 @@ export function registerGraphHandlers(connection: Connection): GraphService {
   }
   // Worker threads are unref'd: they never keep the server alive after exit.
   return service;
+}
+
+/** Starts and warms the layout workers when `files` include a model, so its first open is laid out warm. */
+export function warmFor(service: GraphService, files: readonly string[]): void {
+  if (files.some((f) => /\.onnx$/i.test(f))) void service.pool.warm();
 }

@@ -40,7 +40,7 @@ import { codeActionsFor, fileUri, toDiagnostic } from './convert';
 import { ConfigDriftTracker, findingsForCodeActions } from './config-drift';
 import { OpenDocument } from './documents';
 import { registerBenchHandlers } from './bench-handlers';
-import { registerGraphHandlers } from './graph-handlers';
+import { registerGraphHandlers, warmFor } from './graph-handlers';
 import { registerModelCodeLens } from './model-codelens';
 
 const PYTHON_LANGUAGES = new Set(['python']);
@@ -79,6 +79,7 @@ export class HygieneServer {
   private supportsConfigurationPull = false;
   private supportsWorkDoneProgress = false;
   private supportsDisabledCodeActions = false;
+  private graphs?: ReturnType<typeof registerGraphHandlers>;
   /** CFG005 across files: configs re-checked when the Python files loading them change, and back. */
   private readonly configDrift = new ConfigDriftTracker({
     openText: (file) => this.openDocumentAt(file)?.text,
@@ -151,7 +152,7 @@ export class HygieneServer {
       }
     });
     registerBenchHandlers(connection);
-    registerGraphHandlers(connection);
+    this.graphs = registerGraphHandlers(connection);
     registerModelCodeLens(connection, { document: (uri) => this.documents.get(uri), roots: () => this.folders.map((f) => f.path) });
     connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
     connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
@@ -358,6 +359,7 @@ export class HygieneServer {
     const folders = this.folders.filter((f) => f.settings.enable && f.settings.workspaceScan);
     if (!folders.length) return;
     const files = folders.flatMap((f) => discoverFiles([f.path], { accept: (file) => isLintable(f.linter, file) }).filter((file) => !f.linter.configFor(file).isExcluded(file)));
+    if (this.graphs) warmFor(this.graphs, files);
     const progress = this.supportsWorkDoneProgress ? await this.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
     progress?.begin('ML Hygiene: scanning workspace', 0, `0/${files.length} files`, true);
     let total = 0;
