@@ -6,7 +6,7 @@
  * webviews/src. Plain data only; nothing here imports vscode or an LSP library.
  */
 import type { Finding } from './findings';
-import type { NodeSummary, TensorStats, ValueSummary } from './model';
+import type { ModelSummary, NodeSummary, TensorStats, ValueSummary } from './model';
 
 /** Custom LSP methods of the graph view; every one is a client -> server request. */
 export const GraphMethods = {
@@ -106,16 +106,8 @@ export interface Breadcrumb {
 }
 
 /** Model properties shown in the details panel when nothing is selected. */
-export interface ModelProperties {
-  path: string;
-  fileSize: number;
-  irVersion: number;
-  opsets: { domain: string; version: number }[];
-  producer: { name: string; version: string };
-  domain: string;
-  modelVersion: string;
-  docString: string;
-  metadata: Record<string, string>;
+export interface ModelProperties
+  extends Pick<ModelSummary, 'path' | 'fileSize' | 'irVersion' | 'opsets' | 'producer' | 'domain' | 'modelVersion' | 'docString' | 'metadata'> {
   graphName: string;
   nodeCount: number;
   initializerCount: number;

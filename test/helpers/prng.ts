@@ -1,14 +1,2 @@
-/**
- * The one seeded PRNG shared by tests and benchmarks (mulberry32): generated inputs,
- * fuzz mutations and edit sequences repeat run to run for a given seed.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Tests and benchmarks draw from the same seeded PRNG as the benchmark runner's inputs.
+export { seededRandom } from '../../server/src/prng';

@@ -174,17 +174,8 @@ export function resolveShapes(plans: InputPlan[], options: BenchOptions, fileSha
 
 // ---- synthesized values ----------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so the same seed gives the same inputs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seed gives the same inputs: the project's one seeded PRNG (mulberry32).
+export { seededRandom } from '../prng';
 
 const INT_LIMITS: Record<string, [number, number]> = {
   int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535], int32: [-2147483648, 2147483647], uint32: [0, 4294967295],

@@ -27,15 +27,15 @@ import type {
   TensorLink,
 } from '../../../protocol/graph';
 import { graphRefKey } from '../../../protocol/graph';
-import type { NodeSummary, TensorStats, ValueSummary, ValueTypeSummary } from '../../../protocol/model';
+import type { TensorStats, ValueSummary, ValueTypeSummary } from '../../../protocol/model';
 import { decodeModelFile } from '../onnx/decode';
 import { dataTypeName } from '../onnx/data-types';
 import { nodeCost } from '../onnx/flops';
 import type { Graph, Node, OnnxModel, Tensor } from '../onnx/model';
 import { defaultOpset, inferGraphTypes, type ValueType } from '../onnx/shapes';
-import { entriesToRecord, tensorByteLength, valueTypeSummary } from '../onnx/summary';
+import { entriesToRecord, nodeSummary, tensorByteLength, valueTypeSummary } from '../onnx/summary';
 import { tensorStatistics } from '../onnx/tensor-data';
-import { attributeTypeName, attributeValueText, typeToText } from '../onnx/text';
+import { typeToText } from '../onnx/text';
 import { GraphLayouter, LayoutPool } from './layout';
 import { ancestorsOf, buildStructure, consumersOf, defaultExpanded, type GraphBody, type GraphStructure } from './structure';
 
@@ -236,20 +236,7 @@ export class GraphService {
       return { name, type };
     };
     const cost = nodeCost(node, (n) => types.get(n), new Set());
-    const summary: NodeSummary = {
-      index,
-      name: node.name,
-      opType: node.opType,
-      domain: node.domain,
-      attributes: node.attribute.map((a) => ({ name: a.name, type: attributeTypeName(a.type).toUpperCase(), value: attributeValueText(a), ...(a.refAttrName ? { refAttrName: a.refAttrName } : {}) })),
-      inputs: node.input.map(value),
-      outputs: node.output.map(value),
-      flops: cost.flops,
-      macs: cost.macs,
-    };
-    if (node.overload) summary.overload = node.overload;
-    if (node.metadataProps.length) summary.metadata = entriesToRecord(node.metadataProps);
-    if (node.docString) summary.docString = node.docString;
+    const summary = nodeSummary(node, index, value, cost);
     const linkOf = (leaf: number): TensorLink => {
       const it = g.structure.items[leaf];
       const label = it.kind === 'op' ? `${it.label}${g.body.nodes[it.node!].name ? ` ${g.body.nodes[it.node!].name}` : ` #${it.node}`}` : it.label;

@@ -16,7 +16,7 @@ import type {
 } from '../../../protocol/model';
 import { dataTypeName, DataType, rawByteLength } from './data-types';
 import { COSTED_OP_TYPES, nodeCost } from './flops';
-import type { Graph, OnnxModel, StringStringEntry, Tensor, TypeProto } from './model';
+import type { Graph, Node, OnnxModel, StringStringEntry, Tensor, TypeProto } from './model';
 import { defaultOpset, inferGraphTypes, type ValueType } from './shapes';
 import { attributeTypeName, attributeValueText, typeToText } from './text';
 import { dataTypeTextName } from './data-types';
@@ -57,6 +57,32 @@ interface SummaryContext {
   flops: FlopsSummary;
 }
 
+/**
+ * One node as the summary and the graph view's details show it: op, attributes, inputs and
+ * outputs typed by `value`, and its cost (FLOPs and MACs, null where not known).
+ */
+export function nodeSummary(node: Node, index: number, value: (name: string) => ValueSummary, cost: { flops: number | null; macs: number | null }): NodeSummary {
+  const summary: NodeSummary = {
+    index,
+    name: node.name,
+    opType: node.opType,
+    domain: node.domain,
+    attributes: node.attribute.map((a) => {
+      const attribute: AttributeSummary = { name: a.name, type: attributeTypeName(a.type).toUpperCase(), value: attributeValueText(a) };
+      if (a.refAttrName) attribute.refAttrName = a.refAttrName;
+      return attribute;
+    }),
+    inputs: node.input.map(value),
+    outputs: node.output.map(value),
+    flops: cost.flops,
+    macs: cost.macs,
+  };
+  if (node.overload) summary.overload = node.overload;
+  if (node.metadataProps.length) summary.metadata = entriesToRecord(node.metadataProps);
+  if (node.docString) summary.docString = node.docString;
+  return summary;
+}
+
 function summarizeGraph(ctx: SummaryContext, graph: Graph, outer: ReadonlyMap<string, ValueType> | undefined): GraphSummary {
   const { types, inferred } = inferGraphTypes(ctx.model, graph, ctx.opset, outer);
   const value = (name: string): ValueSummary => {
@@ -81,25 +107,7 @@ function summarizeGraph(ctx: SummaryContext, graph: Graph, outer: ReadonlyMap<st
       ctx.flops.uncostedNodes++;
     }
     if (cost.macs !== null) ctx.flops.macs += cost.macs;
-    const attributes: AttributeSummary[] = node.attribute.map((a) => {
-      const summary: AttributeSummary = { name: a.name, type: attributeTypeName(a.type).toUpperCase(), value: attributeValueText(a) };
-      if (a.refAttrName) summary.refAttrName = a.refAttrName;
-      return summary;
-    });
-    const summary: NodeSummary = {
-      index,
-      name: node.name,
-      opType: node.opType,
-      domain: node.domain,
-      attributes,
-      inputs: node.input.map(value),
-      outputs: node.output.map(value),
-      flops: cost.flops,
-      macs: cost.macs,
-    };
-    if (node.overload) summary.overload = node.overload;
-    if (node.metadataProps.length) summary.metadata = entriesToRecord(node.metadataProps);
-    if (node.docString) summary.docString = node.docString;
+    const summary = nodeSummary(node, index, value, cost);
     const subgraphs: NonNullable<NodeSummary['subgraphs']> = [];
     for (const a of node.attribute) {
       if (a.g) subgraphs.push({ attribute: a.name, graph: summarizeGraph(ctx, a.g, types) });
