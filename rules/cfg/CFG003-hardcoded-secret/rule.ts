@@ -111,6 +111,174 @@ function contextName(m: PythonModule, node: Node): { name: string; strong: boole
 }
 
 /**
+ * The value of a plain string literal read from the source text (no node access): the text
+ * between its quotes, which is what `PythonModule.constantValue` gives for a string
+ * without an `f` prefix (escape sequences are part of its `string_content`). Undefined
+ * for f-strings and anything not shaped like a single literal: those take the exact path.
+ */
+function plainStringValue(source: string, start: number, end: number): string | undefined {
+  let i = start;
+  while (i < end && /[rRbBuU]/.test(source[i])) i++;
+  const q = source[i];
+  if (q !== '"' && q !== "'") return undefined;
+  const quote = source.startsWith(q + q + q, i) && end - i >= 6 ? q + q + q : q;
+  if (!source.startsWith(quote, end - quote.length) || end - quote.length < i + quote.length) return undefined;
+  return source.slice(i + quote.length, end - quote.length);
+}
+
+/**
+ * Whether the token just before `start` on its line is `=` or `:`: a string whose parent is
+ * an assignment (`x = "..."`, `x: str = "..."`), a keyword argument or a dict pair always is
+ * (a comment cannot sit between them on one line). A string that starts its line (after
+ * a bracket's line break, where a comment may come between) counts as possibly one.
+ */
+function mayBeNamedValue(source: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0) {
+    const ch = source[i];
+    if (ch === ' ' || ch === '\t' || ch === '\f') i--;
+    else if (ch === '\n' || ch === '\r') return true;
+    else if (ch === '\\') return true;
+    else if (ch === ':') return true;
+    else if (ch === '=') return mayBeSecretName(source, i);
+    else return false;
+  }
+  return true;
+}
+
+/** Words in every name `SECRET_NAME`, `PASSWORD` and `SECRET_KEYWORDS` accept. */
+const SECRET_WORD = /key|secret|token|passw|pwd|credential/i;
+
+/**
+ * For a string after the `=` at `eq`: whether the name it is assigned to or passed as may
+ * be a secret's (`contextName` takes it from the target or keyword before the `=`, on the
+ * same line unless a line ends with `\` or the `=` starts its line). `x["k"] = ...` always
+ * may (a value set in `os.environ` is reported whatever its name).
+ */
+function mayBeSecretName(source: string, eq: number): boolean {
+  const lineStart = source.lastIndexOf('\n', eq - 1) + 1;
+  const before = source.slice(lineStart, eq);
+  if (/\]\s*$/.test(before) || SECRET_WORD.test(before) || !before.trim()) return true;
+  // The statement goes on from the line above (`password: \` then `str = "..."`).
+  let k = lineStart - 2;
+  if (k >= 0 && source[k] === '\r') k--;
+  return k >= 0 && source[k] === '\\';
+}
+
+const PREFIX_CHAR = /[rRbBuUfFtT]/;
+const NEXT_QUOTE_OR_COMMENT = /["'#]/g;
+const IN_DOUBLE = /["\\\r\n]/g;
+const IN_SINGLE = /['\\\r\n]/g;
+const IN_TRIPLE_DOUBLE = /["\\]/g;
+const IN_TRIPLE_SINGLE = /['\\]/g;
+
+/**
+ * The string literals of a module (what `descendantsOfType('string')` returns, in document
+ * order), found by reading the source text instead of walking the tree: a walk that
+ * marshals every node out of the wasm heap costs tens of milliseconds on a large file.
+ * F-strings take their extent and nested strings from the tree (they are few). Undefined
+ * where the text is not plain valid Python as far as this reading goes: the caller walks
+ * the tree then.
+ */
+function stringLiterals(m: PythonModule): Array<{ start: number; end: number; node?: Node }> | undefined {
+  const s = m.source;
+  const n = s.length;
+  const out: Array<{ start: number; end: number; node?: Node }> = [];
+  let i = 0;
+  while (i < n) {
+    // Only quotes and comments matter outside strings.
+    NEXT_QUOTE_OR_COMMENT.lastIndex = i;
+    if (!NEXT_QUOTE_OR_COMMENT.exec(s)) break;
+    i = NEXT_QUOTE_OR_COMMENT.lastIndex - 1;
+    const c = s.charCodeAt(i);
+    if (c === 35 /* # */) {
+      const nl = s.indexOf('\n', i);
+      i = nl < 0 ? n : nl;
+      continue;
+    }
+    let start = i;
+    while (start > 0 && i - start < 3 && PREFIX_CHAR.test(s[start - 1])) start--;
+    if (start > 0 && /\w/.test(s[start - 1])) return undefined; // `or"x"`, `if"x"`: not worth telling apart
+    const prefix = s.slice(start, i);
+    if (/[fFtT]/.test(prefix)) {
+      // An f-string: its end (interpolations may hold strings) and the strings inside it, from the tree.
+      const node = m.tree.rootNode.descendantForIndex(start, i + 1)?.parent;
+      if (node?.type !== 'string' || node.startIndex !== start) return undefined;
+      out.push({ start, end: node.endIndex, node });
+      for (const inner of node.descendantsOfType('string'))
+        if (inner && inner.startIndex !== start) out.push({ start: inner.startIndex, end: inner.endIndex, node: inner });
+      i = node.endIndex;
+      continue;
+    }
+    const q = s[i];
+    const triple = s.startsWith(q + q + q, i);
+    let j = i + (triple ? 3 : 1);
+    const stop = triple ? (c === 34 ? IN_TRIPLE_DOUBLE : IN_TRIPLE_SINGLE) : c === 34 ? IN_DOUBLE : IN_SINGLE;
+    for (;;) {
+      // Skip to the next character that can end the string (or escape, or break the line).
+      stop.lastIndex = j;
+      if (!stop.exec(s)) return undefined;
+      j = stop.lastIndex - 1;
+      const d = s.charCodeAt(j);
+      if (d === 92 /* \\ */) {
+        j += s.startsWith('\r\n', j + 1) ? 3 : 2;
+        continue;
+      }
+      if (d === c) {
+        if (!triple) {
+          j++;
+          break;
+        }
+        if (s.startsWith(q + q + q, j)) {
+          j += 3;
+          break;
+        }
+      } else if (!triple && (d === 10 || d === 13)) return undefined;
+      j++;
+    }
+    out.push({ start, end: j });
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * The string literals that may be reported, in document order. Most strings are settled by
+ * their text alone, before any node of theirs is looked at (`node.parent` walks down from
+ * the root in web-tree-sitter): a value that is neither in a token's format nor a
+ * plausible secret in the most lenient (strong) context, or that is no assignment's,
+ * keyword's or dict pair's value, is never reported.
+ */
+function candidateStrings(m: PythonModule): Node[] {
+  const source = m.source;
+  const root = m.tree.rootNode;
+  const mayReport = (start: number, end: number) => {
+    const plain = plainStringValue(source, start, end);
+    if (plain === undefined) return true;
+    if (plain.length < 8 || plain.length > 400) return false;
+    return TOKEN_FORMATS.some((f) => f.re.test(plain)) || (plausibleSecret(plain, true) && mayBeNamedValue(source, start));
+  };
+  const lexed = root.hasError ? undefined : stringLiterals(m);
+  if (lexed) {
+    const out: Node[] = [];
+    let agrees = true;
+    for (const lit of lexed) {
+      if (!mayReport(lit.start, lit.end)) continue;
+      const node = lit.node ?? root.descendantForIndex(lit.start, lit.end);
+      if (node?.type !== 'string' || node.startIndex !== lit.start || node.endIndex !== lit.end) {
+        agrees = false;
+        break;
+      }
+      out.push(node);
+    }
+    if (agrees) return out;
+  }
+  const out: Node[] = [];
+  for (const node of root.descendantsOfType('string')) if (node && mayReport(node.startIndex, node.endIndex)) out.push(node);
+  return out;
+}
+
+/**
  * Libraries through which ML code uses credentials (trackers, hubs, model APIs, cloud,
  * HTTP and database clients) and the ML libraries themselves: files importing none of
  * them are not parsed for this rule (a cheap early exit for the rest of a workspace).
@@ -171,15 +339,14 @@ export default defineRule({
       );
     };
     // Known calls first: `wandb.login(key=...)`.
-    for (const call of m.calls) {
-      const spec = call.callee ? KEYED_CALLS[call.callee] : undefined;
-      if (!spec) continue;
+    for (const call of m.callsTo(...Object.keys(KEYED_CALLS))) {
+      const spec = KEYED_CALLS[call.callee!];
       const arg = call.keyword(spec.keyword) ?? (spec.position >= 0 ? call.positional[spec.position] : undefined);
       const v = m.constantValue(arg, call.scope);
       if (arg?.type === 'string' && v?.kind === 'string' && plausibleSecret(v.value, true)) report(arg, v.value, `a ${call.callee} key`, spec.env);
     }
-    for (const node of m.tree.rootNode.descendantsOfType('string')) {
-      if (!node || seen.has(node.startIndex)) continue;
+    for (const node of candidateStrings(m)) {
+      if (seen.has(node.startIndex)) continue;
       // Docstrings and other bare strings document; they are not values.
       if (node.parent?.type === 'expression_statement' || node.parent?.type === 'concatenated_string') continue;
       const v = m.constantValue(node);

@@ -14,7 +14,7 @@ import type { Finding, Range } from '../../../protocol/findings';
 import { discoverFiles } from './files';
 import { grammarParser } from './parser';
 import { applySuppressions, parseSuppressions } from './suppressions';
-import { PythonModule, type Binding, type Scope } from './python/module';
+import { PythonModule, type Binding, type CallSite, type Scope } from './python/module';
 
 // ---------------------------------------------------------------------------------------
 // Config files.
@@ -152,6 +152,29 @@ export interface ConfigLoad {
 const LOADERS = new Set(['yaml.safe_load', 'yaml.load', 'yaml.full_load', 'yaml.unsafe_load', 'json.load', 'json.loads', 'ruamel.yaml.YAML().load']);
 const OMEGACONF_LOADERS = new Set(['omegaconf.OmegaConf.load']);
 
+const callsByStart = new WeakMap<PythonModule, Map<number, CallSite[]>>();
+
+/**
+ * `module.callSiteOf(node)` for a `call` node, from an index of the calls by start offset
+ * (a field of every node, read without a trip into the wasm heap; `callSiteOf` keys its
+ * index by start and end, and reading every call's end costs milliseconds on a large file).
+ */
+function callSiteAt(module: PythonModule, node: Node): CallSite | undefined {
+  let byStart = callsByStart.get(module);
+  if (!byStart) {
+    byStart = new Map();
+    for (const c of module.calls) {
+      const list = byStart.get(c.node.startIndex);
+      if (list) list.push(c);
+      else byStart.set(c.node.startIndex, [c]);
+    }
+    callsByStart.set(module, byStart);
+  }
+  const list = byStart.get(node.startIndex);
+  if (!list) return undefined;
+  return list.length === 1 && list[0].node.equals(node) ? list[0] : list.find((c) => c.node.endIndex === node.endIndex);
+}
+
 function stringOf(module: PythonModule, node: Node | undefined, scope: Scope): string | undefined {
   const v = module.constantValue(node, scope);
   return v?.kind === 'string' ? v.value : undefined;
@@ -161,7 +184,7 @@ function stringOf(module: PythonModule, node: Node | undefined, scope: Scope): s
 function isThisFile(module: PythonModule, node: Node, scope: Scope): boolean {
   if (node.type === 'identifier') return node.text === '__file__';
   if (node.type === 'call') {
-    const site = module.callSiteOf(node);
+    const site = callSiteAt(module, node);
     const q = site?.callee;
     if (q && /^(?:pathlib\.Path|pathlib\.PurePath|os\.path\.abspath|os\.path\.realpath|os\.path\.normpath)$/.test(q))
       return !!site!.positional[0] && isThisFile(module, site!.positional[0], scope);
@@ -177,7 +200,7 @@ function isThisDir(module: PythonModule, node: Node, scope: Scope, depth = 0): b
   if (node.type === 'attribute' && node.childForFieldName('attribute')?.text === 'parent')
     return isThisFile(module, node.childForFieldName('object')!, scope);
   if (node.type === 'call') {
-    const site = module.callSiteOf(node);
+    const site = callSiteAt(module, node);
     if (site?.callee === 'os.path.dirname' && site.positional[0]) return isThisFile(module, site.positional[0], scope);
     if (site?.func.type === 'attribute' && ['resolve', 'absolute'].includes(site.func.childForFieldName('attribute')?.text ?? ''))
       return isThisDir(module, site.func.childForFieldName('object')!, scope, depth + 1);
@@ -209,7 +232,7 @@ export function pathSpec(module: PythonModule, node: Node | undefined, scope: Sc
     return undefined;
   }
   if (node.type === 'call') {
-    const site = module.callSiteOf(node);
+    const site = callSiteAt(module, node);
     if (!site) return undefined;
     const q = site.callee;
     if (q === 'pathlib.Path' || q === 'pathlib.PurePath') {
@@ -289,7 +312,7 @@ function fileExists(f: string): boolean {
 function loaderSource(module: PythonModule, arg: Node | undefined, scope: Scope, depth = 0): Node | undefined {
   if (!arg || depth > 4) return undefined;
   if (arg.type === 'call') {
-    const site = module.callSiteOf(arg);
+    const site = callSiteAt(module, arg);
     if (!site) return undefined;
     if (site.callee === 'builtins.open' || site.callee === 'io.open' || site.callee === 'codecs.open') return site.argument(0, 'file');
     if (site.func.type === 'attribute') {
@@ -407,26 +430,11 @@ export interface ConfigUsage {
 const DICT_VIEWS = new Set(['items', 'keys', 'values', 'copy', 'to_dict', 'to_container', 'as_dict']);
 const DICT_WRITES = new Set(['update', 'setdefault', 'pop', 'popitem', 'clear', 'merge_with']);
 
-function identifiersNamed(module: PythonModule, name: string): Node[] {
-  let index = identifierIndex.get(module);
-  if (!index) {
-    index = new Map();
-    for (const id of module.tree.rootNode.descendantsOfType('identifier')) {
-      if (!id) continue;
-      const list = index.get(id.text);
-      if (list) list.push(id);
-      else index.set(id.text, [id]);
-    }
-    identifierIndex.set(module, index);
-  }
-  return index.get(name) ?? [];
-}
-const identifierIndex = new WeakMap<PythonModule, Map<string, Node[]>>();
-
 /** Uses of a binding: identifiers with its name whose lookup finds it. */
 function usesOf(module: PythonModule, binding: Binding): Node[] {
   const out: Node[] = [];
-  for (const id of identifiersNamed(module, binding.name)) {
+  // The module finds a name's identifiers from the source text (cached per name): no walk over every identifier.
+  for (const id of module.identifiersNamed(binding.name)) {
     if (id.equals(binding.node)) continue;
     const parent = id.parent;
     // Attribute names and keyword names are not uses of a variable.
@@ -438,16 +446,20 @@ function usesOf(module: PythonModule, binding: Binding): Node[] {
   return out;
 }
 
+const usageCache = new WeakMap<ConfigLoad, { module: PythonModule; usage: ConfigUsage }>();
+
 /** How the code uses a loaded config: the keys it reads, the subtrees it uses whole, what it writes. */
 export function configUsage(module: PythonModule, load: ConfigLoad): ConfigUsage {
+  // Loads are cached per module (`findConfigLoads`), so is their usage: CFG005 and the
+  // language server's drift tracker ask for the same one after each edit.
+  const cached = usageCache.get(load);
+  if (cached?.module === module) return cached.usage;
   const usage: ConfigUsage = { reads: [], consumed: [], handled: [] };
   const all = module.lookup(load.binding.name, load.binding.scope) ?? [];
   // Rebound elsewhere in its scope (`cfg = cfg["train"]`): which value a use sees is not clear.
-  if (all.length !== 1) {
-    usage.consumed.push(load.prefix);
-    return usage;
-  }
-  followUses(module, load.binding, load.prefix, load.style, usage, 0);
+  if (all.length !== 1) usage.consumed.push(load.prefix);
+  else followUses(module, load.binding, load.prefix, load.style, usage, 0);
+  usageCache.set(load, { module, usage });
   return usage;
 }
 
@@ -478,7 +490,7 @@ function followUse(module: PythonModule, use: Node, prefix: string[], style: Con
       const attr = parent.childForFieldName('attribute')!;
       const call = parent.parent?.type === 'call' && parent.parent.childForFieldName('function')?.equals(parent) ? parent.parent : undefined;
       if (call) {
-        const site = module.callSiteOf(call);
+        const site = callSiteAt(module, call);
         if (attr.text === 'get' && site) {
           const keyNode = site.positional[0] ?? site.keyword('key');
           const key = keyNode ? module.constantValue(keyNode, module.scopeAt(keyNode.startIndex)) : undefined;

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver/node';
 import type { Finding, Fix, Range } from '../../../protocol/findings';
-import { configFilesLoadedBy, driftSearchRoot, isExperimentConfigFile, loadedConfigFiles, pythonSources } from '../engine/config-files';
+import { configFilesLoadedBy, configUsage, driftSearchRoot, findConfigLoads, isExperimentConfigFile, pythonSources } from '../engine/config-files';
 import { PYTHON_EXTENSIONS, type Linter } from '../engine/lint';
 import type { PythonModule } from '../engine/python/module';
 
@@ -40,6 +40,11 @@ const isPython = (file: string) => PYTHON_EXTENSIONS.includes(path.extname(file)
 export class ConfigDriftTracker {
   /** Python file -> the config files it loaded when last seen. */
   private readonly loadedBy = new Map<string, string[]>();
+  /**
+   * Open Python file -> config file -> what the config side's findings take from that file
+   * (its loads of the config and how it reads them, with positions), when last linted.
+   */
+  private readonly contributions = new Map<string, Map<string, string>>();
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -53,12 +58,20 @@ export class ConfigDriftTracker {
     // The cheap test first (as CFG005's own `requires`): most files load no config, and typing stays fast.
     const mayLoad = module !== undefined && /yaml|json|omegaconf|hydra/.test(module.source);
     if (!mayLoad && !this.loadedBy.has(file)) return;
-    const loaded = mayLoad ? loadedConfigFiles(module, file, this.host.linterFor(file).projectFor(file).root) : [];
-    this.update(file, loaded);
+    const now = mayLoad ? contributionsOf(module, file, this.host.linterFor(file).projectFor(file).root) : new Map<string, string>();
+    // A config's findings change only with what this file contributes to them: typing
+    // elsewhere in the file re-checks nothing (each re-check parses every Python file that
+    // loads the config).
+    const before = this.contributions.get(file);
+    const changed = [...now.keys(), ...(before?.keys() ?? [])].filter((c) => before?.get(c) !== now.get(c));
+    if (now.size) this.contributions.set(file, now);
+    else this.contributions.delete(file);
+    this.update(file, [...now.keys()], changed);
   }
 
   /** An open Python document was closed: what the disk says applies again. */
   pythonClosed(file: string): void {
+    this.contributions.delete(file);
     const before = this.loadedBy.get(file);
     if (before?.length) this.schedule(before);
   }
@@ -77,6 +90,7 @@ export class ConfigDriftTracker {
         }
         // Not seen before: any config shown may have lost (or gained) a reader.
         if (!this.loadedBy.has(c.file)) this.schedule([...this.host.shownConfigs()].filter(isExperimentConfigFile));
+        this.contributions.delete(c.file);
         this.update(c.file, loaded);
       } else if (isExperimentConfigFile(c.file)) {
         // The Python files that read it (their missing-key findings depend on it), and the open
@@ -90,11 +104,12 @@ export class ConfigDriftTracker {
     }
   }
 
-  private update(file: string, loaded: string[]): void {
+  /** `loaded`: the configs the file loads now; `changed`: those to re-check (default: every config it loads or loaded). */
+  private update(file: string, loaded: string[], changed?: string[]): void {
     const before = this.loadedBy.get(file) ?? [];
     if (loaded.length) this.loadedBy.set(file, loaded);
     else this.loadedBy.delete(file);
-    const affected = new Set([...before, ...loaded]);
+    const affected = new Set(changed ?? [...before, ...loaded]);
     if (affected.size) this.schedule([...affected]);
   }
 
@@ -112,6 +127,42 @@ export class ConfigDriftTracker {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
   }
+}
+
+/**
+ * For each config file a module loads: what `configDriftFindings` takes from the module for
+ * that config (whether the file is a candidate by its text, each load's prefix, style and
+ * Hydra flag, and the keys it reads, tests, writes and uses whole, with their positions),
+ * as a string to compare between lints.
+ */
+function contributionsOf(module: PythonModule, file: string, root: string | undefined): Map<string, string> {
+  const byConfig = new Map<string, unknown[]>();
+  for (const load of findConfigLoads(module, file, root)) {
+    if (!load.file) continue;
+    const usage = configUsage(module, load);
+    const pos = (n: { startPosition: { row: number; column: number }; endPosition: { row: number; column: number } }) =>
+      [n.startPosition.row, n.startPosition.column, n.endPosition.row, n.endPosition.column];
+    const entry = {
+      prefix: load.prefix,
+      style: load.style,
+      hydra: !!load.hydra,
+      reads: usage.reads.map((r) => [r.path, r.required, r.how, pos(r.node)]),
+      consumed: usage.consumed,
+      handled: usage.handled,
+    };
+    const list = byConfig.get(load.file) ?? [];
+    list.push(entry);
+    byConfig.set(load.file, list);
+  }
+  const out = new Map<string, string>();
+  for (const [config, loads] of byConfig) {
+    const base = path.basename(config);
+    const stem = base.replace(/\.(ya?ml|json)$/i, '');
+    const text = module.source;
+    const candidate = text.includes(base) || (text.includes('hydra') && text.includes(stem));
+    out.set(config, JSON.stringify([candidate, loads]));
+  }
+  return out;
 }
 
 function intersects(a: Range, b: Range): boolean {

@@ -123,6 +123,52 @@ export function isTrainingCall(call: CallSite): boolean {
 
 const trainingCache = new WeakMap<PythonModule, Node | null>();
 
+const METHOD_WORD = /\b(?:fit|partial_fit|fit_transform|fit_predict|fit_resample|fit_generator|train_on_batch|backward|apply_gradients|step|train)\b/g;
+
+/**
+ * The calls whose method name may make them training calls (`x.fit(...)`, `opt.step()`),
+ * found from the names' occurrences after a `.` in the source (each then walked up to its
+ * call), instead of asking every call of the file for its function's node type and
+ * attribute (several trips into the wasm heap per call). Undefined when the tree has
+ * syntax errors: then every call is asked.
+ */
+function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
+  const root = module.tree.rootNode;
+  if (root.hasError) return undefined;
+  const source = module.source;
+  const out = new Set<CallSite>();
+  let byStart: Map<number, CallSite[]> | undefined;
+  for (const match of source.matchAll(METHOD_WORD)) {
+    const at = match.index!;
+    // The attribute name of `obj.name`: a `.` before it (spaces and line breaks between; a
+    // comment may sit between only across a line break, which counts as possibly one).
+    let i = at - 1;
+    let crossedLine = false;
+    while (i >= 0 && /[ \t\f\r\n\\]/.test(source[i])) {
+      if (source[i] === '\n') crossedLine = true;
+      i--;
+    }
+    if (source[i] !== '.' && !crossedLine) continue;
+    const id = root.descendantForIndex(at, at + match[0].length);
+    if (id?.type !== 'identifier' || id.startIndex !== at) continue;
+    const attribute = id.parent;
+    if (attribute?.type !== 'attribute') continue;
+    const call = attribute.parent;
+    if (call?.type !== 'call') continue;
+    if (!byStart) {
+      byStart = new Map();
+      for (const c of module.calls) {
+        const list = byStart.get(c.node.startIndex);
+        if (list) list.push(c);
+        else byStart.set(c.node.startIndex, [c]);
+      }
+    }
+    const site = byStart.get(call.startIndex)?.find((c) => c.node.equals(call));
+    if (site) out.add(site);
+  }
+  return out;
+}
+
 function insideFunction(node: Node): boolean {
   for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return true;
   return false;
@@ -163,8 +209,12 @@ export function trainingEvidence(module: PythonModule): Node | undefined {
   let found: Node | null = null;
   if (TRAINING_LIBRARIES.some((lib) => module.importsModule(lib))) {
     let inFunctions: Node | undefined;
+    const methodCalls = methodCallCandidates(module);
     for (const call of module.calls) {
-      if (!isTrainingCall(call)) continue;
+      // Not a method call that can train: only its callee can make it a training call.
+      if (methodCalls && !methodCalls.has(call)) {
+        if (call.callee === undefined || !TRAINER_CALLEE.test(call.callee)) continue;
+      } else if (!isTrainingCall(call)) continue;
       if (!insideFunction(call.node)) {
         found = call.node;
         break;
