@@ -50,21 +50,23 @@ const crumbs = h('nav', { class: 'crumbs' });
 const searchInput = h('input', { class: 'search', type: 'search', title: 'Search by node name, op type or tensor name (Enter: next, Shift+Enter: previous)' });
 searchInput.placeholder = 'Search nodes, ops, tensors';
 const searchCount = h('span', { class: 'search-count muted' });
-const button = (label: string, title: string, onclick: () => void) => h('button', { class: 'tool', title, onclick }, label);
+/** A toolbar button: a codicon, and a short label unless the icon says it all. */
+const button = (icon: string, label: string, title: string, onclick: () => void) =>
+  h('button', { class: label ? 'tool' : 'tool icon-only', title, onclick }, h('span', { class: `codicon codicon-${icon}` }), ...(label ? [label] : []));
 const toolbar = h(
   'header',
   { class: 'toolbar' },
   crumbs,
   h('div', { class: 'spacer' }),
   searchInput,
-  button('↑', 'Previous match', () => stepMatch(-1)),
-  button('↓', 'Next match', () => stepMatch(1)),
+  button('arrow-up', '', 'Previous match', () => stepMatch(-1)),
+  button('arrow-down', '', 'Next match', () => stepMatch(1)),
   searchCount,
-  button('Fit', 'Fit the graph to the view (F)', () => fit()),
-  button('Collapse', 'Collapse all groups', () => void setExpanded([])),
-  button('SVG', 'Export the view as SVG', () => exportAs('svg')),
-  button('PNG', 'Export the view as PNG', () => exportAs('png')),
-  button('Model', 'Model properties and findings', () => select(undefined)),
+  button('screen-full', 'Fit', 'Fit the graph to the view (F)', () => fit()),
+  button('collapse-all', 'Collapse', 'Collapse all groups', () => void setExpanded([])),
+  button('file-media', 'SVG', 'Export the view as SVG', () => exportAs('svg')),
+  button('device-camera', 'PNG', 'Export the view as PNG', () => exportAs('png')),
+  button('info', 'Model', 'Model properties and findings', () => select(undefined)),
 );
 const canvas = h('canvas', { class: 'graph' });
 canvas.tabIndex = 0;
