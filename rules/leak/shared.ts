@@ -15,13 +15,43 @@ import type { PythonContext } from '../../server/src/engine/rule';
 const TRIGGERS = /fit|split|cross_val|score|_curve|scale|resample|\.(?:transform|predict)/;
 const EMPTY: DataflowGraph = { fits: [], splits: [], applies: [], crossVals: [], evals: [], columns: [], valueAt: () => undefined };
 
-/** The module's dataflow graph; an empty one (without walking) when the file has nothing to leak. */
-export function dataflowOf(m: PythonModule): DataflowGraph {
-  return TRIGGERS.test(m.source) ? buildDataflow(m) : EMPTY;
-}
-
 /** The libraries whose code the LEAK rules are about (cheap early exit). */
 export const LEAK_REQUIRES = ['sklearn', 'imblearn', 'category_encoders'];
+
+/** Data libraries whose operations the dataflow walk models (frames, arrays, reductions). */
+const DATA_LIBRARIES = ['pandas', 'numpy'];
+
+/** Names of functions and methods that, defined in the file, make it fit or split data of its own. */
+const FIT_OR_SPLIT = ['fit', 'fit_transform', 'fit_resample', 'fit_predict', 'partial_fit', 'split'];
+
+/**
+ * Whether the file can hold a leak at all: it imports a library the rules are about (or
+ * pandas/NumPy), or defines a `fit` or `split` of its own. The rules' `requires` already
+ * keeps them off other files when linting; this also guards callers that run them
+ * regardless (the worst-case benchmark drops `requires`), because the walk is the most
+ * expensive analysis of the engine.
+ */
+function mayLeak(m: PythonModule): boolean {
+  let known = leakable.get(m);
+  if (known === undefined) {
+    known = computeMayLeak(m);
+    leakable.set(m, known);
+  }
+  return known;
+}
+
+const leakable = new WeakMap<PythonModule, boolean>();
+
+function computeMayLeak(m: PythonModule): boolean {
+  if (LEAK_REQUIRES.some((r) => m.importsModule(r)) || DATA_LIBRARIES.some((r) => m.importsModule(r))) return true;
+  for (const scope of m.scopes) for (const name of FIT_OR_SPLIT) if (scope.bindings.get(name)?.some((b) => b.kind === 'def')) return true;
+  return false;
+}
+
+/** The module's dataflow graph; an empty one (without walking) when the file has nothing to leak. */
+export function dataflowOf(m: PythonModule): DataflowGraph {
+  return TRIGGERS.test(m.source) && mayLeak(m) ? buildDataflow(m) : EMPTY;
+}
 
 export const line = (n: Node): number => n.startPosition.row + 1;
 

@@ -352,8 +352,12 @@ function configSeed(m: PythonModule, a: SeedingAnalysis): SeedSource | undefined
   }
   const isParse = (c: CallSite) => calledName(c.func) === 'parse_args' || calledName(c.func) === 'parse_known_args';
   const isLoader = (c: CallSite) => !!c.callee && CONFIG_LOADERS.has(c.callee);
-  for (const asg of m.tree.rootNode.descendantsOfType('assignment')) {
-    if (!asg) continue;
+  // An assignment counts only when its value is a `parse_args` call (with a seed flag
+  // declared) or a config loader's, directly or through a function of this file: without
+  // either call in the file, no assignment is taken apart.
+  const anyParse = dest !== undefined && m.calls.some(isParse);
+  const anyLoader = m.calls.some(isLoader);
+  for (const asg of anyParse || anyLoader ? m.assignments : []) {
     let left = asg.childForFieldName('left');
     if (left?.type === 'pattern_list' || left?.type === 'tuple_pattern') left = left.namedChildren[0];
     if (left?.type !== 'identifier') continue;

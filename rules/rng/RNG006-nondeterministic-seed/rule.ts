@@ -72,8 +72,11 @@ export default defineRule({
     /** `seed = random.randint(...)` earlier, for a seed passed by name (`opt.manualSeed`). */
     const drawnInto = (seed: Node): RngUse | undefined => {
       if (seed.type !== 'identifier' && seed.type !== 'attribute') return undefined;
-      for (const asg of m.tree.rootNode.descendantsOfType('assignment')) {
-        if (!asg || asg.childForFieldName('left')?.text !== seed.text) continue;
+      // An assignment starts where its left side does: only those starting with the seed's
+      // text are taken apart.
+      const text = seed.text;
+      for (const asg of m.assignments) {
+        if (!m.source.startsWith(text, asg.startIndex) || asg.childForFieldName('left')?.text !== text) continue;
         const right = asg.childForFieldName('right');
         const use = right ? unseededDraw(right) : undefined;
         if (use) return use;
@@ -129,7 +132,7 @@ export default defineRule({
         continue;
       }
       // Seeding helpers: the file's own (whose body seeds) and ones it cannot see into.
-      if (a.isOpaqueHelper(call) || a.localTargets(call).some((fn) => a.seedCalls.some((e) => fn.contains(e.call.node.startIndex)))) {
+      if (a.isOpaqueHelper(call) || (a.seedCalls.length > 0 && a.localTargets(call).some((fn) => a.seedCalls.some((e) => fn.contains(e.call.node.startIndex))))) {
         check(call, call.positional[0] ?? call.keyword('seed'), `${call.func.text}(...)`);
       }
     }

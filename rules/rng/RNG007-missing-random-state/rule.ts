@@ -240,8 +240,9 @@ function seedsEstimatorsCentrally(m: PythonModule): boolean {
     if (c.func.type !== 'attribute' || c.func.childForFieldName('attribute')?.text !== 'set_params') continue;
     if (c.keywordNames.some((k) => k.endsWith('random_state')) && indirect(c.func.childForFieldName('object'))) return true;
   }
-  for (const a of m.tree.rootNode.descendantsOfType('assignment')) {
-    const left = a?.childForFieldName('left');
+  if (!m.source.includes('random_state')) return false;
+  for (const a of m.assignments) {
+    const left = a.childForFieldName('left');
     if (left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'random_state' && indirect(left.childForFieldName('object'))) return true;
   }
   return false;

@@ -1,14 +1,27 @@
 import type { Node } from 'web-tree-sitter';
 import type { PythonModule } from '../../../server/src/engine/python/module';
-import { seedingOf } from '../../../server/src/engine/python/seeding';
+import { calledName, seedingOf } from '../../../server/src/engine/python/seeding';
 import { defineRule } from '../../../server/src/engine/rule';
 
 /** `torch.backends.cudnn.<flag> = <value>` assignments, resolved through imports (`from torch.backends import cudnn`). */
 function cudnnFlags(m: PythonModule): Array<{ node: Node; flag: string; value: boolean | undefined }> {
   const out: Array<{ node: Node; flag: string; value: boolean | undefined }> = [];
-  for (const a of m.tree.rootNode.descendantsOfType('assignment')) {
-    const left = a?.childForFieldName('left');
-    if (!a || left?.type !== 'attribute') continue;
+  // The flag's name is the assigned attribute, so it is in the source text of every such
+  // assignment: only the assignments around an occurrence of it are taken apart (asking a
+  // node for its children crosses into the wasm heap; a large file has thousands of assignments).
+  const at = flagOccurrences(m.source);
+  if (!at.length) return out;
+  let next = 0;
+  for (const a of m.assignments) {
+    const start = a.startIndex;
+    while (next < at.length && at[next] < start) next++;
+    if (next >= at.length) {
+      // Assignments start in document order: none after this one holds an occurrence either.
+      break;
+    }
+    if (at[next] >= a.endIndex) continue;
+    const left = a.childForFieldName('left');
+    if (left?.type !== 'attribute') continue;
     const scope = m.scopeAt(a.startIndex);
     const name = m.resolveExpression(left, scope);
     if (name !== 'torch.backends.cudnn.benchmark' && name !== 'torch.backends.cudnn.deterministic') continue;
@@ -18,11 +31,21 @@ function cudnnFlags(m: PythonModule): Array<{ node: Node; flag: string; value: b
   return out;
 }
 
+/** Offsets of `benchmark` and `deterministic` in the source, ascending. */
+function flagOccurrences(source: string): number[] {
+  const out: number[] = [];
+  for (const word of ['benchmark', 'deterministic'])
+    for (let i = source.indexOf(word); i >= 0; i = source.indexOf(word, i + 1)) out.push(i);
+  return out.sort((x, y) => x - y);
+}
+
 /** The first place the file puts work on a CUDA device. */
 function firstCudaUse(m: PythonModule): Node | undefined {
   for (const c of m.calls) {
-    const name = c.func.type === 'attribute' ? c.func.childForFieldName('attribute')?.text : undefined;
+    const name = c.func.type === 'attribute' ? calledName(c.func) : undefined;
     if (name === 'cuda' && c.callee?.startsWith('torch.cuda') !== true && c.positional.length <= 1) return c.node;
+    // Only these calls can count below: the others are not asked for their device argument.
+    if (!(c.callee === 'torch.device' || name === 'to' || c.callee?.startsWith('torch.'))) continue;
     const devArg = c.callee === 'torch.device' || name === 'to' ? c.positional[0] : c.keyword('device');
     const v = devArg ? m.constantValue(devArg, c.scope) : undefined;
     if (v?.kind === 'string' && v.value.startsWith('cuda') && (c.callee === 'torch.device' || name === 'to' || c.callee?.startsWith('torch.'))) return c.node;

@@ -81,14 +81,30 @@ export class Value {
   private rootsCache?: Set<Value>;
   private partsCache?: Array<{ event: SplitEvent; side: SplitSide; value: Value }>;
 
+  private labelText?: string;
+
   constructor(
     readonly id: number,
     public kind: ValueKind,
     /** Where the value is produced (an expression, or the name that introduced an unknown value). */
     readonly node: Node,
-    /** A short description for messages, usually the source text or the variable name. */
-    public label: string,
-  ) {}
+    /**
+     * A short description for messages, usually the source text or the variable name.
+     * Absent: the node's text, shortened, read when first asked for (most labels never are).
+     */
+    label?: string,
+  ) {
+    this.labelText = label;
+  }
+
+  /** A short description for messages, usually the source text or the variable name. */
+  get label(): string {
+    return (this.labelText ??= shortLabel(this.node.text));
+  }
+
+  set label(text: string) {
+    this.labelText = text;
+  }
 
   /** This value and every value it was derived from (through parents, tuple items and statistics). */
   lineage(): Set<Value> {
@@ -159,6 +175,12 @@ export class Value {
 }
 
 /** An estimator object and what it learned. */
+/** A node's text on one line, at most 50 characters (the same as dataflow/python.ts `short`). */
+function shortLabel(text: string, max = 50): string {
+  const one = text.replace(/\s*\n\s*/g, ' ');
+  return one.length > max ? one.slice(0, max - 1) + '…' : one;
+}
+
 export interface EstimatorObject {
   /** Class name as written in the library (`StandardScaler`). */
   cls: string;

@@ -90,7 +90,15 @@ class Walker implements DataflowGraph {
   readonly crossVals: CrossValEvent[] = [];
   readonly evals: EvalEvent[] = [];
   readonly columns: ColumnUse[] = [];
-  private readonly values = new Map<string, Value>();
+  /**
+   * The last value of every expression evaluated, with when it was recorded; indexed by
+   * position on the first `valueAt` (rules ask only for their fixes: a position key costs
+   * three reads from the wasm heap per expression, most of which nothing ever asks for).
+   */
+  private readonly recorded = new Map<number, { node: Node; value: Value; seq: number }>();
+  private recordSeq = 0;
+  private values?: Map<string, Value>;
+  private functionScopes?: Map<number, Scope>;
   private nextId = 0;
   private order = 0;
   private readonly loops: Node[] = [];
@@ -108,6 +116,17 @@ class Walker implements DataflowGraph {
   }
 
   valueAt(node: Node): Value | undefined {
+    if (!this.values) {
+      this.values = new Map();
+      // Per node the last value recorded; per position, that of the node recorded last.
+      const last = new Map<string, { value: Value; seq: number }>();
+      for (const r of this.recorded.values()) {
+        const k = key(r.node);
+        const known = last.get(k);
+        if (!known || known.seq < r.seq) last.set(k, r);
+      }
+      for (const [k, r] of last) this.values.set(k, r.value);
+    }
     return this.values.get(key(node));
   }
 
@@ -119,15 +138,66 @@ class Walker implements DataflowGraph {
       const frame = new Frame(this.moduleFrame, this.m.scopeAt(def.startIndex + 1) ?? this.m.moduleScope);
       this.executed.add(key(def));
       this.active.push(def);
-      this.walkBlock(def.childForFieldName('body'), frame);
+      this.walkBlock(this.field(def, 'body'), frame);
       this.active.pop();
     }
     return this;
   }
 
+  // ---- syntax tree reads, cached by node id (unique within a tree) ----
+  // The walk reads the same nodes many times (a helper's body once per call of it), and
+  // each read crosses into the wasm heap; the tree does not change while it walks.
+
+  private readonly kidsCache = new Map<number, (Node | null)[]>();
+  private readonly typeCache = new Map<number, string>();
+  private readonly fieldCache = new Map<number, Map<string, Node | null>>();
+  private readonly textCache = new Map<number, string>();
+
+  private kids(n: Node): (Node | null)[] {
+    let k = this.kidsCache.get(n.id);
+    if (!k) {
+      k = n.namedChildren;
+      this.kidsCache.set(n.id, k);
+    }
+    return k;
+  }
+
+  private typeOf(n: Node): string {
+    let t = this.typeCache.get(n.id);
+    if (t === undefined) {
+      t = n.type;
+      this.typeCache.set(n.id, t);
+    }
+    return t;
+  }
+
+  private field(n: Node, name: string): Node | null {
+    let fields = this.fieldCache.get(n.id);
+    if (!fields) {
+      fields = new Map();
+      this.fieldCache.set(n.id, fields);
+    }
+    let f = fields.get(name);
+    if (f === undefined) {
+      f = n.childForFieldName(name);
+      fields.set(name, f);
+    }
+    return f;
+  }
+
+  private textOf(n: Node): string {
+    let t = this.textCache.get(n.id);
+    if (t === undefined) {
+      t = n.text;
+      this.textCache.set(n.id, t);
+    }
+    return t;
+  }
+
   // ---- values ----
 
-  private make(kind: ValueKind, node: Node, label = short(node.text), parents: Value[] = []): Value {
+  /** A new value; without a label it is named by its node's text, read when first asked for. */
+  private make(kind: ValueKind, node: Node, label?: string, parents: Value[] = []): Value {
     const v = new Value(this.nextId++, kind, node, label);
     v.parents.push(...parents);
     return v;
@@ -135,7 +205,7 @@ class Walker implements DataflowGraph {
 
   private derive(node: Node, parents: Value[], label?: string): Value {
     const data = parents.filter((p) => p.kind !== 'literal' && p.kind !== 'ref' && p.kind !== 'function' && p.kind !== 'estimator');
-    return this.make('data', node, label ?? short(node.text), data);
+    return this.make('data', node, label, data);
   }
 
   private literal(node: Node): Value {
@@ -143,7 +213,10 @@ class Walker implements DataflowGraph {
   }
 
   private record(node: Node, v: Value): Value {
-    this.values.set(key(node), v);
+    // By node id (unique within the tree): a helper walked once per call records the same
+    // nodes again, and only the last value of each is kept.
+    this.recorded.set(node.id, { node, value: v, seq: this.recordSeq++ });
+    if (this.values) this.values.set(key(node), v);
     return v;
   }
 
@@ -155,46 +228,46 @@ class Walker implements DataflowGraph {
 
   private walkBlock(block: Node | null, f: Frame): void {
     if (!block) return;
-    for (const s of block.namedChildren) if (s) this.walkStatement(s, f);
+    for (const s of this.kids(block)) if (s) this.walkStatement(s, f);
   }
 
   private walkStatement(s: Node, f: Frame): void {
-    switch (s.type) {
+    switch (this.typeOf(s)) {
       case 'expression_statement':
-        for (const c of s.namedChildren) if (c) this.eval(c, f);
+        for (const c of this.kids(s)) if (c) this.eval(c, f);
         return;
       case 'function_definition': {
-        const name = s.childForFieldName('name');
+        const name = this.field(s, 'name');
         if (name) {
-          const v = this.make('function', s, name.text);
-          f.vars.set(name.text, v);
+          const v = this.make('function', s, this.textOf(name));
+          f.vars.set(this.textOf(name), v);
           this.closures.set(key(s), f);
         }
         return;
       }
       case 'decorated_definition': {
-        const def = s.childForFieldName('definition');
+        const def = this.field(s, 'definition');
         if (def) this.walkStatement(def, f);
         return;
       }
       case 'class_definition': {
-        const name = s.childForFieldName('name');
-        if (name) f.vars.set(name.text, this.make('ref', s, name.text));
+        const name = this.field(s, 'name');
+        if (name) f.vars.set(this.textOf(name), this.make('ref', s, this.textOf(name)));
         return;
       }
       case 'return_statement': {
-        const e = s.namedChildren[0];
+        const e = this.kids(s)[0];
         f.returns.push(e ? this.eval(e, f) : this.literal(s));
         return;
       }
       case 'for_statement': {
-        const iterable = this.eval(s.childForFieldName('right')!, f);
+        const iterable = this.eval(this.field(s, 'right')!, f);
         this.loops.push(s);
-        const left = s.childForFieldName('left');
+        const left = this.field(s, 'left');
         if (left) this.bind(left, this.elementOf(iterable, left), f);
-        this.walkBlock(s.childForFieldName('body'), f);
+        this.walkBlock(this.field(s, 'body'), f);
         this.loops.pop();
-        const alt = s.childForFieldName('alternative');
+        const alt = this.field(s, 'alternative');
         if (alt) this.walkCompound(alt, f);
         return;
       }
@@ -228,23 +301,23 @@ class Walker implements DataflowGraph {
       case 'comment':
         return;
       default:
-        for (const c of s.namedChildren) if (c && isExpression(c)) this.eval(c, f);
+        for (const c of this.kids(s)) if (c && isExpressionType(this.typeOf(c))) this.eval(c, f);
     }
   }
 
   /** Compound statements: conditions are evaluated, blocks walked, clauses recursed into. */
   private walkCompound(s: Node, f: Frame): void {
-    for (const c of s.namedChildren) {
+    for (const c of this.kids(s)) {
       if (!c) continue;
-      if (c.type === 'block') this.walkBlock(c, f);
-      else if (c.type === 'with_clause') {
-        for (const item of c.namedChildren) {
+      if (this.typeOf(c) === 'block') this.walkBlock(c, f);
+      else if (this.typeOf(c) === 'with_clause') {
+        for (const item of this.kids(c)) {
           const value = item?.namedChildren[0];
           if (value) this.eval(value, f);
         }
-      } else if (/_clause$|^case_clause$|^match_statement$/.test(c.type)) this.walkStatement(c, f);
-      else if (c.type === 'comment') continue;
-      else if (isExpression(c)) this.eval(c, f);
+      } else if (/_clause$|^case_clause$|^match_statement$/.test(this.typeOf(c))) this.walkStatement(c, f);
+      else if (this.typeOf(c) === 'comment') continue;
+      else if (isExpressionType(this.typeOf(c))) this.eval(c, f);
     }
   }
 
@@ -264,20 +337,20 @@ class Walker implements DataflowGraph {
   }
 
   private bind(target: Node, v: Value, f: Frame): void {
-    switch (target.type) {
+    switch (this.typeOf(target)) {
       case 'identifier':
-        this.frameFor(target.text, f).vars.set(target.text, v);
+        this.frameFor(this.textOf(target), f).vars.set(this.textOf(target), v);
         if (v.sliceOf && !v.split) this.manualSplit(target, v);
-        if (v.split && !v.boundName) v.boundName = target.text;
+        if (v.split && !v.boundName) v.boundName = this.textOf(target);
         this.record(target, v);
         return;
       case 'attribute': {
-        f.vars.set(target.text, v);
+        f.vars.set(this.textOf(target), v);
         this.record(target, v);
         // `df.index = pd.to_datetime(df['date'])`: the frame is now indexed by time.
-        const object = target.childForFieldName('value') ?? target.childForFieldName('object');
-        if (target.childForFieldName('attribute')?.text === 'index' && v.timeEvidence() && object && (object.type === 'identifier' || object.type === 'attribute')) {
-          const updated = this.derive(target, [this.eval(object, f)], short(object.text));
+        const object = this.field(target, 'value') ?? this.field(target, 'object');
+        if (this.field(target, 'attribute')?.text === 'index' && v.timeEvidence() && object && (this.typeOf(object) === 'identifier' || this.typeOf(object) === 'attribute')) {
+          const updated = this.derive(target, [this.eval(object, f)], short(this.textOf(object)));
           updated.time = { node: target.parent ?? target, why: 'a DatetimeIndex' };
           this.bind(object, updated, f);
         }
@@ -285,7 +358,7 @@ class Walker implements DataflowGraph {
       }
       case 'subscript': {
         // `df['a'] = v`: the frame now holds a new value derived from the old one and v.
-        const object = target.childForFieldName('value');
+        const object = this.field(target, 'value');
         if (!object) return;
         const old = this.eval(object, f);
         if (old.kind === 'tuple' && old.items) {
@@ -293,10 +366,10 @@ class Walker implements DataflowGraph {
           old.items.push(v);
           return;
         }
-        const updated = this.derive(target, [old, v], short(object.text));
+        const updated = this.derive(target, [old, v], short(this.textOf(object)));
         this.noteColumns(target, old);
         if (v.time) updated.time = v.time;
-        if (object.type === 'identifier' || object.type === 'attribute') this.bind(object, updated, f);
+        if (this.typeOf(object) === 'identifier' || this.typeOf(object) === 'attribute') this.bind(object, updated, f);
         return;
       }
       case 'pattern_list':
@@ -305,14 +378,14 @@ class Walker implements DataflowGraph {
       case 'tuple':
       case 'list':
       case 'expression_list': {
-        const targets = target.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-        const items = v.items && v.items.length === targets.length && !targets.some((t) => t.type === 'list_splat_pattern') ? v.items : undefined;
-        targets.forEach((t, i) => this.bind(t, items ? items[i] : this.derive(t, [v], short(t.text)), f));
+        const targets = this.kids(target).filter((c): c is Node => !!c && this.typeOf(c) !== 'comment');
+        const items = v.items && v.items.length === targets.length && !targets.some((t) => this.typeOf(t) === 'list_splat_pattern') ? v.items : undefined;
+        targets.forEach((t, i) => this.bind(t, items ? items[i] : this.derive(t, [v], short(this.textOf(t))), f));
         return;
       }
       case 'parenthesized_expression':
       case 'list_splat_pattern': {
-        const inner = target.namedChildren[0];
+        const inner = this.kids(target)[0];
         if (inner) this.bind(inner, v, f);
         return;
       }
@@ -329,12 +402,12 @@ class Walker implements DataflowGraph {
   private manualSplit(target: Node, v: Value): void {
     if (!v.sliceOf) return;
     let event = this.manualSplits.get(v.sliceOf);
-    if (/(^|_)(val|valid|validation|dev)($|_)/i.test(target.text) && !/train/i.test(target.text)) {
+    if (/(^|_)(val|valid|validation|dev)($|_)/i.test(this.textOf(target)) && !/train/i.test(this.textOf(target))) {
       if (event) event.validation = true;
       this.pendingValidation.add(v.sliceOf);
       return;
     }
-    const side = /test|(^|_)te($|_)|hold/i.test(target.text) ? 'test' : /train|(^|_)tr($|_)/i.test(target.text) ? 'train' : undefined;
+    const side = /test|(^|_)te($|_)|hold/i.test(this.textOf(target)) ? 'test' : /train|(^|_)tr($|_)/i.test(this.textOf(target)) ? 'train' : undefined;
     if (!side) return;
     if (!event || event.parts.some((p) => p.split?.side === side)) {
       event = { ...this.base(), node: v.node, splitter: 'by hand', inputs: v.parents.slice(0, 1), inputLabels: [short(v.sliceOf, 40)], parts: [], shuffled: false, grouped: false };
@@ -375,15 +448,15 @@ class Walker implements DataflowGraph {
   }
 
   private noteColumns(subscript: Node, value: Value): void {
-    for (const c of subscript.namedChildren.slice(1)) if (c) this.columnsIn(c, value);
+    for (const c of this.kids(subscript).slice(1)) if (c) this.columnsIn(c, value);
   }
 
   private columnsIn(n: Node, value: Value): void {
-    if (n.type === 'string') {
-      const name = n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+    if (this.typeOf(n) === 'string') {
+      const name = this.kids(n).filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
       if (name) this.columns.push({ name, node: n, value });
-    } else if (n.type === 'list' || n.type === 'tuple' || n.type === 'keyword_argument' || n.type === 'argument_list') {
-      for (const c of n.namedChildren) if (c) this.columnsIn(c, value);
+    } else if (this.typeOf(n) === 'list' || this.typeOf(n) === 'tuple' || this.typeOf(n) === 'keyword_argument' || this.typeOf(n) === 'argument_list') {
+      for (const c of this.kids(n)) if (c) this.columnsIn(c, value);
     }
   }
 
@@ -394,29 +467,29 @@ class Walker implements DataflowGraph {
   }
 
   private evalInner(n: Node, f: Frame): Value {
-    switch (n.type) {
+    switch (this.typeOf(n)) {
       case 'identifier': {
-        const v = this.lookup(n.text, f);
+        const v = this.lookup(this.textOf(n), f);
         if (v) return v;
-        const q = this.m.resolveName(n.text, f.scope);
+        const q = this.m.resolveName(this.textOf(n), f.scope);
         if (q) {
-          const r = this.make('ref', n, n.text);
+          const r = this.make('ref', n, this.textOf(n));
           r.qualname = q;
           return r;
         }
         // An unknown name (a parameter, a global defined elsewhere): a value of its own, kept.
-        const fresh = this.make('data', n, n.text);
-        this.frameFor(n.text, f).vars.set(n.text, fresh);
+        const fresh = this.make('data', n, this.textOf(n));
+        this.frameFor(this.textOf(n), f).vars.set(this.textOf(n), fresh);
         return fresh;
       }
       case 'attribute': {
-        const known = this.lookup(n.text, f);
+        const known = this.lookup(this.textOf(n), f);
         if (known) return known;
-        const object = n.childForFieldName('object')!;
-        const attr = n.childForFieldName('attribute')?.text ?? '';
+        const object = this.field(n, 'object')!;
+        const attr = this.field(n, 'attribute')?.text ?? '';
         const obj = this.eval(object, f);
         if (obj.kind === 'ref') {
-          const r = this.make('ref', n, n.text);
+          const r = this.make('ref', n, this.textOf(n));
           r.qualname = obj.qualname ? `${obj.qualname}.${attr}` : undefined;
           return r;
         }
@@ -433,9 +506,9 @@ class Walker implements DataflowGraph {
       case 'call':
         return this.evalCall(n, f);
       case 'subscript': {
-        const object = n.childForFieldName('value')!;
+        const object = this.field(n, 'value')!;
         const obj = this.eval(object, f);
-        const indexes = n.namedChildren.slice(1).filter((c): c is Node => !!c);
+        const indexes = this.kids(n).slice(1).filter((c): c is Node => !!c);
         const idx = indexes.map((i) => this.eval(i, f));
         if (obj.kind === 'tuple' && obj.items && indexes.length === 1) {
           const k = this.m.constantValue(indexes[0], f.scope);
@@ -447,12 +520,12 @@ class Walker implements DataflowGraph {
         const out = this.derive(n, [obj, ...idx.filter((i) => i.splitParts().length)]);
         // Rows cut by a slice or a mask (`X[:n]`, `X[~is_train]`, `df[df.year < 2015]`): a split by hand when bound to train/test names.
         const cut = indexes.length === 1 ? indexes[0] : undefined;
-        if (cut && (ROW_CUTS.has(cut.type) || (cut.type === 'identifier' && MASK_NAME.test(cut.text))) && !obj.splitParts().length) out.sliceOf = object.text;
+        if (cut && (ROW_CUTS.has(this.typeOf(cut)) || (this.typeOf(cut) === 'identifier' && MASK_NAME.test(this.textOf(cut)))) && !obj.splitParts().length) out.sliceOf = this.textOf(object);
         return out;
       }
       case 'binary_operator': {
-        const l = this.eval(n.childForFieldName('left')!, f);
-        const r = this.eval(n.childForFieldName('right')!, f);
+        const l = this.eval(this.field(n, 'left')!, f);
+        const r = this.eval(this.field(n, 'right')!, f);
         return this.combineWithStats(n, [l, r]);
       }
       case 'boolean_operator':
@@ -460,8 +533,8 @@ class Walker implements DataflowGraph {
       case 'not_operator':
       case 'unary_operator':
       case 'conditional_expression': {
-        const parts = n.namedChildren.filter((c): c is Node => !!c && isExpression(c)).map((c) => this.eval(c, f));
-        if (n.type === 'conditional_expression' && parts.length === 3) {
+        const parts = this.kids(n).filter((c): c is Node => !!c && isExpressionType(this.typeOf(c))).map((c) => this.eval(c, f));
+        if (this.typeOf(n) === 'conditional_expression' && parts.length === 3) {
           // `a if cond else b`: either.
           const [a, , b] = parts;
           if (a.kind === b.kind && a.kind !== 'data' && a.kind !== 'tuple') return a;
@@ -470,50 +543,50 @@ class Walker implements DataflowGraph {
         return this.derive(n, parts);
       }
       case 'parenthesized_expression': {
-        const inner = n.namedChildren.find((c) => c && c.type !== 'comment');
+        const inner = this.kids(n).find((c) => c && this.typeOf(c) !== 'comment');
         return inner ? this.eval(inner, f) : this.literal(n);
       }
       case 'tuple':
       case 'list':
       case 'set':
       case 'expression_list': {
-        const items = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map((c) => this.eval(c.type === 'list_splat' ? c.namedChildren[0] ?? c : c, f));
+        const items = this.kids(n).filter((c): c is Node => !!c && this.typeOf(c) !== 'comment').map((c) => this.eval(this.typeOf(c) === 'list_splat' ? this.kids(c)[0] ?? c : c, f));
         return this.tupleOf(n, items);
       }
       case 'dictionary': {
         const items: Value[] = [];
-        for (const p of n.namedChildren) {
+        for (const p of this.kids(n)) {
           if (p?.type === 'pair') {
-            const k = p.childForFieldName('key');
+            const k = this.field(p, 'key');
             if (k) this.eval(k, f);
-            const val = p.childForFieldName('value');
+            const val = this.field(p, 'value');
             if (val) items.push(this.eval(val, f));
           } else if (p?.type === 'dictionary_splat') {
-            const inner = p.namedChildren[0];
+            const inner = this.kids(p)[0];
             if (inner) items.push(this.eval(inner, f));
           }
         }
         return this.tupleOf(n, items);
       }
       case 'assignment': {
-        const right = n.childForFieldName('right');
-        const left = n.childForFieldName('left');
+        const right = this.field(n, 'right');
+        const left = this.field(n, 'left');
         if (!right || !left) return this.literal(n);
         const v = this.eval(right, f);
         this.bind(left, v, f);
         return v;
       }
       case 'augmented_assignment': {
-        const left = n.childForFieldName('left')!;
+        const left = this.field(n, 'left')!;
         const old = this.eval(left, f);
-        const r = this.eval(n.childForFieldName('right')!, f);
+        const r = this.eval(this.field(n, 'right')!, f);
         const v = this.combineWithStats(n, [old, r]);
         this.bind(left, v, f);
         return v;
       }
       case 'named_expression': {
-        const v = this.eval(n.childForFieldName('value')!, f);
-        const name = n.childForFieldName('name');
+        const v = this.eval(this.field(n, 'value')!, f);
+        const name = this.field(n, 'name');
         if (name) this.bind(name, v, f);
         return v;
       }
@@ -526,25 +599,25 @@ class Walker implements DataflowGraph {
         const sources: Value[] = [];
         const inner = new Frame(f, f.scope);
         this.loops.push(n);
-        for (const c of n.namedChildren) {
+        for (const c of this.kids(n)) {
           if (c?.type === 'for_in_clause') {
-            const right = c.childForFieldName('right');
-            const left = c.childForFieldName('left');
+            const right = this.field(c, 'right');
+            const left = this.field(c, 'left');
             if (!right) continue;
             const it = this.eval(right, inner);
             sources.push(it);
             if (left) this.bind(left, this.elementOf(it, left), inner);
           } else if (c?.type === 'if_clause') {
-            const cond = c.namedChildren[0];
+            const cond = this.kids(c)[0];
             if (cond) this.eval(cond, inner);
           }
         }
-        const body = n.childForFieldName('body');
+        const body = this.field(n, 'body');
         let element: Value | undefined;
         if (body?.type === 'pair') {
-          const k = body.childForFieldName('key');
+          const k = this.field(body, 'key');
           if (k) this.eval(k, inner);
-          const v = body.childForFieldName('value');
+          const v = this.field(body, 'value');
           if (v) element = this.eval(v, inner);
         } else if (body) element = this.eval(body, inner);
         this.loops.pop();
@@ -555,17 +628,20 @@ class Walker implements DataflowGraph {
       case 'string':
       case 'concatenated_string': {
         // f-strings run their interpolations: `print(f"{model.score(X_test, y_test)}")`.
+        // An interpolation starts with `{`: a string without one has none to search for.
+        const braceAt = this.m.source.indexOf('{', n.startIndex);
+        if (braceAt < 0 || braceAt >= n.endIndex) return this.literal(n);
         for (const i of n.descendantsOfType('interpolation')) {
-          const e = i?.namedChildren.find((c) => c && isExpression(c) && c.type !== 'format_specifier' && c.type !== 'type_conversion');
+          const e = i?.namedChildren.find((c) => c && isExpressionType(this.typeOf(c)) && this.typeOf(c) !== 'format_specifier' && this.typeOf(c) !== 'type_conversion');
           if (e) this.eval(e, f);
         }
         return this.literal(n);
       }
       case 'as_pattern': {
         // `with open(p) as fh`, `except E as e`: the alias holds the value.
-        const inner = n.namedChildren[0];
+        const inner = this.kids(n)[0];
         const v = inner ? this.eval(inner, f) : this.literal(n);
-        const alias = n.childForFieldName('alias');
+        const alias = this.field(n, 'alias');
         const target = alias?.namedChildren[0] ?? alias;
         if (target) this.bind(target, v, f);
         return v;
@@ -573,7 +649,7 @@ class Walker implements DataflowGraph {
       case 'await':
       case 'list_splat':
       case 'dictionary_splat': {
-        const inner = n.namedChildren[0];
+        const inner = this.kids(n)[0];
         return inner ? this.eval(inner, f) : this.literal(n);
       }
       default:
@@ -616,19 +692,19 @@ class Walker implements DataflowGraph {
 
   private evalArgs(call: Node, f: Frame): Args {
     const args: Args = { positional: [], positionalNodes: [], keywords: new Map() };
-    const list = call.childForFieldName('arguments');
+    const list = this.field(call, 'arguments');
     if (!list) return args;
-    if (list.type === 'generator_expression') {
+    if (this.typeOf(list) === 'generator_expression') {
       args.positional.push(this.eval(list, f));
       args.positionalNodes.push(list);
       return args;
     }
-    for (const a of list.namedChildren) {
-      if (!a || a.type === 'comment') continue;
-      if (a.type === 'keyword_argument') {
-        const name = a.childForFieldName('name');
-        const value = a.childForFieldName('value');
-        if (name && value) args.keywords.set(name.text, { value: this.eval(value, f), node: value });
+    for (const a of this.kids(list)) {
+      if (!a || this.typeOf(a) === 'comment') continue;
+      if (this.typeOf(a) === 'keyword_argument') {
+        const name = this.field(a, 'name');
+        const value = this.field(a, 'value');
+        if (name && value) args.keywords.set(this.textOf(name), { value: this.eval(value, f), node: value });
       } else {
         args.positional.push(this.eval(a, f));
         args.positionalNodes.push(a);
@@ -646,13 +722,13 @@ class Walker implements DataflowGraph {
   }
 
   private evalCall(n: Node, f: Frame): Value {
-    const func = n.childForFieldName('function')!;
+    const func = this.field(n, 'function')!;
     let receiver: Value | undefined;
     let calleeValue: Value | undefined;
-    if (func.type === 'attribute') receiver = this.eval(func.childForFieldName('object')!, f);
+    if (this.typeOf(func) === 'attribute') receiver = this.eval(this.field(func, 'object')!, f);
     else calleeValue = this.eval(func, f);
     const args = this.evalArgs(n, f);
-    const method = func.type === 'attribute' ? func.childForFieldName('attribute')?.text ?? '' : '';
+    const method = this.typeOf(func) === 'attribute' ? this.field(func, 'attribute')?.text ?? '' : '';
     const qualname = receiver?.kind === 'ref' && receiver.qualname ? `${receiver.qualname}.${method}` : calleeValue?.kind === 'ref' ? calleeValue.qualname : undefined;
 
     if (qualname) return this.libraryCall(n, qualname, args, f);
@@ -660,13 +736,13 @@ class Walker implements DataflowGraph {
     if (receiver && receiver.kind !== 'ref') return this.methodCall(n, receiver, method, args, f);
     // Unknown function: its result comes from its arguments.
     const data = this.allArgs(args);
-    if (func.type === 'identifier' && (func.text === 'zip' || func.text === 'enumerate')) {
+    if (this.typeOf(func) === 'identifier' && (this.textOf(func) === 'zip' || this.textOf(func) === 'enumerate')) {
       const t = this.tupleOf(n, data);
       const elems = data.map((d) => this.elementOf(d, n));
-      t.element = this.tupleOf(n, func.text === 'enumerate' ? [this.literal(n), ...elems] : elems);
+      t.element = this.tupleOf(n, this.textOf(func) === 'enumerate' ? [this.literal(n), ...elems] : elems);
       return t;
     }
-    if (func.type === 'identifier' && /^(len|print|range|isinstance|type|str|repr|format)$/.test(func.text)) return this.literal(n);
+    if (this.typeOf(func) === 'identifier' && /^(len|print|range|isinstance|type|str|repr|format)$/.test(this.textOf(func))) return this.literal(n);
     return data.length ? this.derive(n, data) : this.make('data', n);
   }
 
@@ -698,7 +774,7 @@ class Walker implements DataflowGraph {
         node: n,
         splitter: 'train_test_split',
         inputs,
-        inputLabels: args.positionalNodes.map((a) => short(a.text, 40)),
+        inputLabels: args.positionalNodes.map((a) => short(this.textOf(a), 40)),
         parts: [],
         shuffled: !(shuffle?.kind === 'bool' && !shuffle.value),
         grouped: false,
@@ -821,7 +897,7 @@ class Walker implements DataflowGraph {
         node: n,
         splitter: `${receiver.splitter.name}.split`,
         inputs,
-        inputLabels: args.positionalNodes.map((a) => short(a.text, 40)),
+        inputLabels: args.positionalNodes.map((a) => short(this.textOf(a), 40)),
         parts: [],
         shuffled: receiver.splitter.shuffled,
         grouped: receiver.splitter.grouped || args.keywords.has('groups') || args.positional.length > 2,
@@ -832,7 +908,7 @@ class Walker implements DataflowGraph {
       test.split = { event, side: 'test' };
       event.parts = [train, test];
       this.splits.push(event);
-      const v = this.make('data', n, short(n.text));
+      const v = this.make('data', n, short(this.textOf(n)));
       v.element = this.tupleOf(n, [train, test]);
       return v;
     }
@@ -860,7 +936,7 @@ class Walker implements DataflowGraph {
       s.statOf = receiver;
       return s;
     }
-    const objectNode = n.childForFieldName('function')?.childForFieldName('object');
+    const objectNode = this.field(n, 'function')?.childForFieldName('object');
     // `df.groupby('zone')['fare'].transform('mean')`: a statistic of all rows, broadcast back onto them.
     if ((method === 'transform' || method === 'agg' || method === 'aggregate') && args.positionalNodes.length === 1) {
       const fn = this.m.constantValue(args.positionalNodes[0], f.scope);
@@ -876,11 +952,11 @@ class Walker implements DataflowGraph {
       if (this.allArgs(args).some((a) => a.kind === 'stat')) return this.combineWithStats(n, [receiver, ...this.allArgs(args)]);
     }
     if (method === 'drop' || method === 'groupby' || method === 'set_index' || method === 'sort_values' || method === 'pivot' || method === 'pivot_table') {
-      for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) if (a) this.columnsIn(a, receiver);
+      for (const a of this.field(n, 'arguments')?.namedChildren ?? []) if (a) this.columnsIn(a, receiver);
     }
     const out = this.derive(n, [receiver, ...data]);
     // `train = df.sample(frac=0.8)` and `test = df.drop(train.index)`: a split by hand.
-    if (objectNode && (method === 'sample' || (method === 'drop' && /\.index$/.test(args.positionalNodes[0]?.text ?? args.keywords.get('index')?.node.text ?? '')))) out.sliceOf = objectNode.text;
+    if (objectNode && (method === 'sample' || (method === 'drop' && /\.index$/.test(args.positionalNodes[0]?.text ?? args.keywords.get('index')?.node.text ?? '')))) out.sliceOf = this.textOf(objectNode);
     if (LAG_METHODS.has(method) || method === 'resample') out.time = { node: n, why: `.${method}() over time` };
     if (method === 'sort_values' || method === 'set_index') {
       const names = this.columns.filter((c) => c.node.startIndex >= n.startIndex && c.node.endIndex <= n.endIndex).map((c) => c.name);
@@ -899,14 +975,14 @@ class Walker implements DataflowGraph {
     if (FIT_METHODS.has(method)) {
       const inputs = [X, y].filter((v): v is Value => !!v && isDataLike(v));
       const xNode = args.keywords.get('X')?.node ?? args.positionalNodes[0];
-      const fit: FitEvent = { ...this.base(), node: n, category: est.category, what: est.cls, method, inputs, inputLabel: xNode ? short(xNode.text, 40) : '', estimator: est, outputs: [] };
+      const fit: FitEvent = { ...this.base(), node: n, category: est.category, what: est.cls, method, inputs, inputLabel: xNode ? short(this.textOf(xNode), 40) : '', estimator: est, outputs: [] };
       // Data watched during the fit for early stopping or model selection (`eval_set=[(X_val, y_val)]`).
       const monitor = args.keywords.get('eval_set') ?? args.keywords.get('validation_data') ?? args.keywords.get('valid_sets');
       if (monitor) fit.monitored = { value: monitor.value, node: monitor.node };
       this.fits.push(fit);
       est.fits.push(fit);
       if (est.category === 'search' && method === 'fit' && X) {
-        const ctor = est.node.type === 'call' ? est.node.childForFieldName('arguments')?.namedChildren.find((c) => c && c.type !== 'keyword_argument' && c.type !== 'comment') : undefined;
+        const ctor = est.node.type === 'call' ? est.node.childForFieldName('arguments')?.namedChildren.find((c) => c && this.typeOf(c) !== 'keyword_argument' && this.typeOf(c) !== 'comment') : undefined;
         this.crossVals.push({ ...this.base(), node: n, what: `${est.cls}.fit`, estimatorNode: ctor ?? undefined, dataNodes: xNode ? [xNode] : [], inputs, shuffled: !!est.cvShuffled, grouped: args.keywords.has('groups') || !!est.cvGrouped });
       }
       if (method === 'fit' || method === 'partial_fit') return self;
@@ -932,35 +1008,44 @@ class Walker implements DataflowGraph {
     return out;
   }
 
+  /** The first function scope of the module that starts at an offset (read once per module, not once per call). */
+  private functionScopeAt(start: number): Scope | undefined {
+    if (!this.functionScopes) {
+      this.functionScopes = new Map();
+      for (const s of this.m.scopes) if (s.kind === 'function' && s.node && !this.functionScopes.has(s.node.startIndex)) this.functionScopes.set(s.node.startIndex, s);
+    }
+    return this.functionScopes.get(start);
+  }
+
   /** A call of a function of this file: its body walked with the arguments bound. */
   private inline(n: Node, fn: Value, args: Args, f: Frame): Value {
     const def = fn.node;
-    if (def.type !== 'function_definition' || this.active.some((a) => a.equals(def)) || this.active.length >= MAX_DEPTH) {
+    if (this.typeOf(def) !== 'function_definition' || this.active.some((a) => a.equals(def)) || this.active.length >= MAX_DEPTH) {
       const data = this.allArgs(args).filter(isDataLike);
       return data.length ? this.derive(n, data) : this.make('data', n);
     }
     this.executed.add(key(def));
     const closure = this.closures.get(key(def)) ?? this.moduleFrame;
-    const scope = this.m.scopes.find((s) => s.node && s.node.startIndex === def.startIndex && s.kind === 'function') ?? f.scope;
+    const scope = this.functionScopeAt(def.startIndex) ?? f.scope;
     const frame = new Frame(closure, scope);
-    const params = def.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
+    const params = this.field(def, 'parameters')?.namedChildren.filter((p): p is Node => !!p) ?? [];
     let pos = 0;
     for (const p of params) {
-      const nameNode = p.type === 'identifier' ? p : (p.childForFieldName('name') ?? p.namedChildren.find((c) => c?.type === 'identifier'));
-      if (!nameNode || nameNode.type !== 'identifier') continue;
-      if (p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern') continue;
-      const name = nameNode.text;
+      const nameNode = this.typeOf(p) === 'identifier' ? p : (this.field(p, 'name') ?? this.kids(p).find((c) => c?.type === 'identifier'));
+      if (!nameNode || this.typeOf(nameNode) !== 'identifier') continue;
+      if (this.typeOf(p) === 'list_splat_pattern' || this.typeOf(p) === 'dictionary_splat_pattern') continue;
+      const name = this.textOf(nameNode);
       let v = args.keywords.get(name)?.value ?? args.positional[pos];
       pos++;
       if (!v) {
-        const dflt = p.childForFieldName('value');
+        const dflt = this.field(p, 'value');
         v = dflt ? this.eval(dflt, closure) : this.make('data', nameNode, name);
       }
       frame.vars.set(name, v);
     }
     this.active.push(def);
     this.via.push(n);
-    this.walkBlock(def.childForFieldName('body'), frame);
+    this.walkBlock(this.field(def, 'body'), frame);
     this.via.pop();
     this.active.pop();
     const rets = frame.returns;
@@ -1003,6 +1088,10 @@ const NOT_EXPRESSIONS = new Set(['block', 'comment', 'else_clause', 'elif_clause
 
 function isExpression(n: Node): boolean {
   return !NOT_EXPRESSIONS.has(n.type) && !n.type.endsWith('_statement') && !n.type.endsWith('_definition');
+}
+
+function isExpressionType(type: string): boolean {
+  return !NOT_EXPRESSIONS.has(type) && !type.endsWith('_statement') && !type.endsWith('_definition');
 }
 
 export function short(text: string, max = 50): string {

@@ -240,6 +240,11 @@ export class SeedingAnalysis {
    */
   private callsOwnFunction = false;
   private stack: CallSite[] = [];
+  /** Per-call answers, asked again and again by the walk and the rules (each recomputation crosses into the wasm heap). */
+  private readonly seedsCache = new Map<CallSite, { libs: RngLib[]; opaque?: boolean }>();
+  private readonly opaqueCache = new Map<CallSite, boolean>();
+  private readonly targetsCache = new Map<CallSite, Scope[]>();
+  private readonly defScopeCache = { function: new Map<Binding, Scope | undefined>(), class: new Map<Binding, Scope | undefined>() };
 
   constructor(readonly module: PythonModule) {
     for (const s of module.scopes) if (s.node) this.scopeByNode.set(`${s.kind}:${s.node.startIndex}`, s);
@@ -249,7 +254,14 @@ export class SeedingAnalysis {
       if (list) list.push(c);
       else this.eventsByScope.set(exec, [c]);
     }
-    for (const list of this.eventsByScope.values()) list.sort((a, b) => a.node.endIndex - b.node.endIndex || b.node.startIndex - a.node.startIndex);
+    // Sort keys read once per call (each `endIndex`/`startIndex` crosses into the wasm heap).
+    const ends = new Map<CallSite, number>();
+    const starts = new Map<CallSite, number>();
+    for (const c of module.calls) {
+      ends.set(c, c.node.endIndex);
+      starts.set(c, c.node.startIndex);
+    }
+    for (const list of this.eventsByScope.values()) list.sort((a, b) => ends.get(a)! - ends.get(b)! || starts.get(b)! - starts.get(a)!);
     this.mainGuard = findMainGuard(module);
     const anywhere: SeedMap = new Map();
     for (const c of module.calls) {
@@ -281,6 +293,15 @@ export class SeedingAnalysis {
 
   /** The libraries a call seeds by itself (a library seeding function or an opaque helper). */
   seedsOf(c: CallSite): { libs: RngLib[]; opaque?: boolean } {
+    let known = this.seedsCache.get(c);
+    if (!known) {
+      known = this.computeSeedsOf(c);
+      this.seedsCache.set(c, known);
+    }
+    return known;
+  }
+
+  private computeSeedsOf(c: CallSite): { libs: RngLib[]; opaque?: boolean } {
     const seeder = seederOf(c.callee);
     if (seeder) {
       if (!seeder.seedArg) return { libs: seeder.libs };
@@ -300,6 +321,18 @@ export class SeedingAnalysis {
 
   /** A call named like a seeding helper whose body this file cannot see. */
   isOpaqueHelper(c: CallSite): boolean {
+    let known = this.opaqueCache.get(c);
+    if (known === undefined) {
+      known = this.computeIsOpaqueHelper(c);
+      this.opaqueCache.set(c, known);
+    }
+    return known;
+  }
+
+  private computeIsOpaqueHelper(c: CallSite): boolean {
+    // The name must contain `seed`: a callee whose source text has no `seed` in it is no
+    // helper, and that is known without asking the node for its name.
+    if (!this.mayNameSeed(c.func)) return false;
     const name = calledName(c.func);
     if (!name || !/seed/i.test(name) || NOT_HELPER_NAMES.has(name) || /^_?get_|^initial_seed/i.test(name) || /^seed_?sequence$/i.test(name)) return false;
     if (c.callee !== undefined) {
@@ -315,6 +348,37 @@ export class SeedingAnalysis {
     if (this.localTargets(c).length) return false;
     // A method of a generator object (`self.rng.manual_seed`) was excluded by name above.
     return true;
+  }
+
+  private readonly wordOffsets = new Map<string, number[]>();
+
+  private mayNameSeed(node: Node): boolean {
+    return this.mentions(node, 'seed');
+  }
+
+  /**
+   * Whether a node's source text contains a word (ASCII letters and `_`, any case), from
+   * the word's offsets in the source: cheaper than the node's text, which crosses into the
+   * wasm heap and copies it out.
+   */
+  mentions(node: Node, word: string): boolean {
+    let at = this.wordOffsets.get(word);
+    if (!at) {
+      at = [];
+      const re = new RegExp(word, 'gi');
+      for (let m = re.exec(this.module.source); m; m = re.exec(this.module.source)) at.push(m.index);
+      this.wordOffsets.set(word, at);
+    }
+    if (!at.length) return false;
+    const start = node.startIndex;
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < at.length && at[lo] + word.length <= node.endIndex;
   }
 
   private walk(scope: Scope): void {
@@ -339,8 +403,17 @@ export class SeedingAnalysis {
     }
   }
 
-  /** Function bodies of this file that a call runs. */
+  /** Function bodies of this file that a call runs (the same array on every ask: do not modify it). */
   localTargets(c: CallSite): Scope[] {
+    let known = this.targetsCache.get(c);
+    if (!known) {
+      known = this.computeLocalTargets(c);
+      this.targetsCache.set(c, known);
+    }
+    return known;
+  }
+
+  private computeLocalTargets(c: CallSite): Scope[] {
     const m = this.module;
     const f = c.func;
     const out: Scope[] = [];
@@ -357,9 +430,12 @@ export class SeedingAnalysis {
       return out;
     }
     if (f.type !== 'attribute') return out;
+    // Only a method some class of this file defines can be a target: most method calls
+    // (`x.view()`, `F.relu()`) are answered by their name alone.
+    const method = calledName(f);
+    if (!method || !this.classMethodNames().has(method)) return out;
     const object = f.childForFieldName('object');
-    const method = f.childForFieldName('attribute')?.text;
-    if (object?.type !== 'identifier' || !method) return out;
+    if (object?.type !== 'identifier') return out;
     let cls: Scope | undefined;
     if (object.text === 'self' || object.text === 'cls') {
       let s: Scope | undefined = c.scope;
@@ -384,14 +460,36 @@ export class SeedingAnalysis {
     return out;
   }
 
+  private methodNames?: Set<string>;
+
+  /** Names the classes of this file bind with a `def`. */
+  private classMethodNames(): Set<string> {
+    if (!this.methodNames) {
+      this.methodNames = new Set();
+      for (const s of this.module.scopes) {
+        if (s.kind !== 'class') continue;
+        for (const [name, bindings] of s.bindings) if (bindings.some((b) => b.kind === 'def')) this.methodNames.add(name);
+      }
+    }
+    return this.methodNames;
+  }
+
   private functionOf(b: Binding): Scope | undefined {
-    const def = b.node.parent;
-    return def ? this.scopeByNode.get(`function:${def.startIndex}`) : undefined;
+    return this.defScope(b, 'function');
   }
 
   private classOf(b: Binding): Scope | undefined {
+    return this.defScope(b, 'class');
+  }
+
+  /** The scope of the `def`/`class` a binding names (`node.parent` walks down from the root: asked once per binding). */
+  private defScope(b: Binding, kind: 'function' | 'class'): Scope | undefined {
+    const cache = this.defScopeCache[kind];
+    if (cache.has(b)) return cache.get(b);
     const def = b.node.parent;
-    return def ? this.scopeByNode.get(`class:${def.startIndex}`) : undefined;
+    const scope = def ? this.scopeByNode.get(`${kind}:${def.startIndex}`) : undefined;
+    cache.set(b, scope);
+    return scope;
   }
 
   private methodOf(cls: Scope | undefined, name: string): Scope | undefined {
@@ -540,6 +638,31 @@ function calleeText(c: CallSite): string {
   return c.func.text.replace(/\s*\\?\r?\n\s*/g, '');
 }
 
+const doubleStars = new WeakMap<PythonModule, number[]>();
+
+/**
+ * `c.hasKeywordSplat`, without taking the call's arguments apart when its source text has
+ * no `**` (offsets of `**` in the source, found once per module).
+ */
+function keywordSplat(module: PythonModule, c: CallSite): boolean {
+  let at = doubleStars.get(module);
+  if (!at) {
+    at = [];
+    for (let i = module.source.indexOf('**'); i >= 0; i = module.source.indexOf('**', i + 1)) at.push(i);
+    doubleStars.set(module, at);
+  }
+  const start = c.node.startIndex;
+  let lo = 0;
+  let hi = at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at[mid] < start) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= at.length || at[lo] + 2 > c.node.endIndex) return false;
+  return c.hasKeywordSplat;
+}
+
 function isNone(module: PythonModule, node: Node | undefined, scope: Scope): boolean {
   return !!node && module.constantValue(node, scope)?.kind === 'none';
 }
@@ -568,64 +691,73 @@ function isCudaDevice(module: PythonModule, node: Node | undefined, scope: Scope
 /** Keyword arguments of torch samplers by position: where `generator` sits. */
 function torchUse(module: PythonModule, c: CallSite, name: string): RngUse | undefined {
   const callee = c.callee!;
-  const what = calleeText(c);
   if (callee.startsWith('torch.nn.init.') && TORCH_INIT.has(name)) {
-    if (given(module, c, -1, 'generator') || c.hasKeywordSplat) return undefined;
-    return { call: c, lib: 'torch', what, how: 'initializes the tensor from' };
+    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
+    return { call: c, lib: 'torch', what: calleeText(c), how: 'initializes the tensor from' };
   }
   if ((callee === `torch.${name}` || callee === `torch.random.${name}`) && TORCH_SAMPLERS.has(name)) {
-    if (given(module, c, -1, 'generator') || c.hasKeywordSplat) return undefined;
+    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
     const lib: RngLib = isCudaDevice(module, c.keyword('device'), c.scope) ? 'cuda' : 'torch';
-    return { call: c, lib, what, how: 'draws from' };
+    return { call: c, lib, what: calleeText(c), how: 'draws from' };
   }
   if (callee.startsWith('torch.') && /\(\)\.[a-z_]+_$/.test(callee) && TENSOR_IN_PLACE.has(name)) {
-    if (given(module, c, -1, 'generator') || c.hasKeywordSplat) return undefined;
-    return { call: c, lib: 'torch', what, how: 'fills the tensor from' };
+    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
+    return { call: c, lib: 'torch', what: calleeText(c), how: 'fills the tensor from' };
   }
-  if (/^torch\.distributions\.[\w.]+\(\)\.(r?sample|sample_n)$/.test(callee)) return { call: c, lib: 'torch', what, how: 'draws from' };
+  if (/^torch\.distributions\.[\w.]+\(\)\.(r?sample|sample_n)$/.test(callee)) return { call: c, lib: 'torch', what: calleeText(c), how: 'draws from' };
   if ((callee === `torch.nn.${name}` || callee === `torch.nn.modules.${name}`) && TORCH_LAYERS.has(name)) {
-    return { call: c, lib: 'torch', what, how: 'initializes its weights from' };
+    return { call: c, lib: 'torch', what: calleeText(c), how: 'initializes its weights from' };
   }
   if (callee === 'torch.utils.data.DataLoader' || callee === 'torch.utils.data.dataloader.DataLoader') {
     const shuffle = c.argument(2, 'shuffle');
     if (!shuffle || module.constantValue(shuffle, c.scope)?.kind !== 'bool' || !(module.constantValue(shuffle, c.scope) as { value: boolean }).value) return undefined;
-    if (given(module, c, 12, 'generator') || c.hasKeywordSplat) return undefined;
-    return { call: c, lib: 'torch', what: `${what}(shuffle=True)`, how: 'without a generator shuffles with', lazy: true };
+    if (given(module, c, 12, 'generator') || keywordSplat(module, c)) return undefined;
+    return { call: c, lib: 'torch', what: `${calleeText(c)}(shuffle=True)`, how: 'without a generator shuffles with', lazy: true };
   }
   if ((callee === `torch.utils.data.${name}` || callee === `torch.utils.data.sampler.${name}`) && TORCH_SAMPLER_CLASSES.has(name)) {
-    if (given(module, c, -1, 'generator') || c.hasKeywordSplat) return undefined;
-    return { call: c, lib: 'torch', what, how: 'without a generator samples with', lazy: true };
+    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
+    return { call: c, lib: 'torch', what: calleeText(c), how: 'without a generator samples with', lazy: true };
   }
   if (callee === 'torch.utils.data.random_split' || callee === 'torch.utils.data.dataset.random_split') {
     if (given(module, c, 2, 'generator') || c.hasSplat) return undefined;
-    return { call: c, lib: 'torch', what, how: 'without a generator splits with' };
+    return { call: c, lib: 'torch', what: calleeText(c), how: 'without a generator splits with' };
   }
   return undefined;
 }
 
 function tensorflowUse(module: PythonModule, c: CallSite): RngUse | undefined {
   const callee = c.callee!;
-  const what = calleeText(c);
-  const seeded = () => given(module, c, -1, 'seed') || c.hasKeywordSplat;
+  const seeded = () => given(module, c, -1, 'seed') || keywordSplat(module, c);
   const tf = /^tensorflow\.(?:compat\.v[12]\.)?(.+)$/.exec(callee);
   if (tf) {
     const rest = tf[1];
     if ((rest.startsWith('random.') && TF_OPS.has(rest.slice(7))) || TF1_OPS.has(rest) || /^image\.random_\w+$/.test(rest) || rest === 'nn.dropout') {
-      return seeded() ? undefined : { call: c, lib: 'tensorflow', what, how: 'without seed= draws from' };
+      return seeded() ? undefined : { call: c, lib: 'tensorflow', what: calleeText(c), how: 'without seed= draws from' };
     }
     if (/^data\.Dataset\.\w+\(\)(\.\w+\(\))*\.shuffle$/.test(rest)) {
-      return given(module, c, 1, 'seed') || c.hasKeywordSplat ? undefined : { call: c, lib: 'tensorflow', what: 'Dataset.shuffle', how: 'without seed= shuffles with' };
+      return given(module, c, 1, 'seed') || keywordSplat(module, c) ? undefined : { call: c, lib: 'tensorflow', what: 'Dataset.shuffle', how: 'without seed= shuffles with' };
     }
   }
   const init = /^(?:tensorflow\.keras|keras|tf_keras)\.initializers\.(\w+)$/.exec(callee);
   if (init && KERAS_INITIALIZERS.has(init[1])) {
-    return seeded() ? undefined : { call: c, lib: 'tensorflow', alsoSeededBy: ['python'], what, how: 'without seed= draws its weights from', lazy: true };
+    return seeded() ? undefined : { call: c, lib: 'tensorflow', alsoSeededBy: ['python'], what: calleeText(c), how: 'without seed= draws its weights from', lazy: true };
   }
   return undefined;
 }
 
 /** Every call of the module that draws from one of the global generators, in document order. */
 export function globalRngUses(module: PythonModule): RngUse[] {
+  let known = rngUses.get(module);
+  if (!known) {
+    known = findGlobalRngUses(module);
+    rngUses.set(module, known);
+  }
+  return known;
+}
+
+const rngUses = new WeakMap<PythonModule, RngUse[]>();
+
+function findGlobalRngUses(module: PythonModule): RngUse[] {
   const out: RngUse[] = [];
   for (const c of module.calls) {
     const callee = c.callee;
@@ -637,7 +769,7 @@ export function globalRngUses(module: PythonModule): RngUse[] {
     } else if ((callee === `numpy.random.${name}` || callee === `numpy.random.mtrand.${name}`) && NP_LEGACY.has(name)) {
       out.push({ call: c, lib: 'numpy', what: calleeText(c), how: 'draws from' });
     } else if (/^scipy\.stats\.\w+(\(\))?\.rvs$/.test(callee)) {
-      if (!given(module, c, -1, 'random_state') && !c.hasKeywordSplat) out.push({ call: c, lib: 'numpy', what: calleeText(c), how: 'without random_state draws from' });
+      if (!given(module, c, -1, 'random_state') && !keywordSplat(module, c)) out.push({ call: c, lib: 'numpy', what: calleeText(c), how: 'without random_state draws from' });
     } else if (callee.startsWith('torch.')) {
       const u = torchUse(module, c, name);
       if (u) out.push(u);
@@ -710,7 +842,7 @@ export function seedArgumentTexts(module: PythonModule, analysis: SeedingAnalysi
     const seeder = seederOf(c.callee);
     const sink = c.callee ? SEED_SINKS[c.callee] : undefined;
     // Otherwise only a call whose text says `seed` or `random_state` passes a seed: test that first, it is cheap.
-    if (!seeder && !sink && !/seed|random_state/i.test(c.node.text)) continue;
+    if (!seeder && !sink && !analysis.mentions(c.node, 'seed') && !analysis.mentions(c.node, 'random_state')) continue;
     const at = seeder?.seedArg ?? sink ?? (analysis.isOpaqueHelper(c) || /seed/i.test(calledName(c.func) ?? '') ? ([0, 'seed'] as [number, string]) : undefined);
     const arg = at ? c.argument(at[0], at[1]) : undefined;
     if (arg) out.add(arg.text);
@@ -734,6 +866,9 @@ const EXPORTERS = new Set([
  * use of the value is an argument of an exporter.
  */
 function onlyExampleInput(module: PythonModule, node: Node, target: string | undefined): boolean {
+  // Only an exporter's argument can be an example input: a file that calls no exporter
+  // needs no walk up from the draw or over the uses of its name.
+  if (!callsExporter(module)) return false;
   const exporterArg = (n: Node) => {
     let p: Node | null = n.parent;
     for (let i = 0; i < 3 && p; i++, p = p.parent) {
@@ -756,6 +891,18 @@ function onlyExampleInput(module: PythonModule, node: Node, target: string | und
     uses++;
   }
   return uses > 0;
+}
+
+const exporterCalls = new WeakMap<PythonModule, boolean>();
+
+/** Whether any call of the module resolves to an exporter (computed once per module). */
+function callsExporter(module: PythonModule): boolean {
+  let known = exporterCalls.get(module);
+  if (known === undefined) {
+    known = module.calls.some((c) => !!c.callee && EXPORTERS.has(c.callee));
+    exporterCalls.set(module, known);
+  }
+  return known;
 }
 
 const TORCH_DATASETS = new Set(['torch.utils.data.Dataset', 'torch.utils.data.IterableDataset', 'torch.utils.data.dataset.Dataset', 'torch.utils.data.dataset.IterableDataset']);
@@ -785,7 +932,9 @@ export function unseededUses(module: PythonModule): RngUsesReport {
     if (isSeededFor(use, seeded)) continue;
     // Picking the seed itself (`if seed is None: seed = random.randint(1, 10000)`, then
     // seeding with it and usually logging it) is not unseeded randomness.
-    const target = assignedTo(use.call.node);
+    // The name the draw is assigned to, only when something can ask for it (`node.parent`
+    // walks down from the root: a file with many draws, no seeds and no exporter asks nothing).
+    const target = seedTexts.size || callsExporter(module) ? assignedTo(use.call.node) : undefined;
     if (target && seedTexts.has(target)) continue;
     // A dummy input for tracing or export: the exported graph does not depend on its values.
     if (onlyExampleInput(module, use.call.node, target)) continue;
