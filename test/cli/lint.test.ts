@@ -30,10 +30,13 @@ describe('CLI: ml-hygiene lint', () => {
       { file: path.join(EXAMPLE, 'src', 'train.py'), line: 54, column: 19 },
     );
     for (const f of findings) {
-      assert.deepEqual(Object.keys(f).filter((k) => k !== 'fixable' && k !== 'cell' && k !== 'cellLine').sort(), ['column', 'endColumn', 'endLine', 'file', 'line', 'message', 'rule', 'severity']);
+      assert.deepEqual(Object.keys(f).filter((k) => !['fixable', 'cell', 'cellLine', 'related'].includes(k)).sort(), ['column', 'endColumn', 'endLine', 'file', 'line', 'message', 'rule', 'severity']);
       assert.ok(f.line >= 1 && f.column >= 1);
     }
     assert.equal(findings.filter((f) => f.file.endsWith('serve.py')).length, 0, 'the safe serving code has no findings');
+    // A leak names its other end: the split the scaled data reaches.
+    const leak = findings.find((f) => f.rule === 'LEAK001');
+    assert.deepEqual(leak?.related, [{ file: path.join(EXAMPLE, 'src', 'train.py'), line: 31, column: 40, message: 'X is split here, after StandardScaler saw all of its rows' }]);
     assert.equal(r.stderr.includes('['), false, 'no progress bar in json output');
   });
 

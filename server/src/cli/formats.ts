@@ -21,6 +21,8 @@ export interface JsonFinding {
   cell?: number;
   cellLine?: number;
   fixable?: boolean;
+  /** The other end of the finding (the split a leak reaches, the line that saves the model), 1-based. */
+  related?: { file: string; line: number; column: number; message: string }[];
 }
 
 export function displayPath(file: string, cwd: string): string {
@@ -44,6 +46,8 @@ export function toJsonFinding(file: string, f: Finding, cwd: string): JsonFindin
     out.cellLine = f.cell.range.start.line + 1;
   }
   if (f.fixes?.some((x) => !x.disabled)) out.fixable = true;
+  if (f.related?.length)
+    out.related = f.related.map((r) => ({ file: displayPath(r.path ?? file, cwd), line: r.range.start.line + 1, column: r.range.start.character + 1, message: r.message }));
   return out;
 }
 
