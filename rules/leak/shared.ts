@@ -282,6 +282,24 @@ function reboundBetween(m: PythonModule, name: string, at: Node, from: number, t
 }
 
 /**
+ * The check of LEAK001-LEAK003: every fit of `categories` before a split it reaches, reported
+ * at the fit with the flow (`effect` on the test score, `advice`) and the rule's fix.
+ */
+export function reportFitsBeforeSplit(
+  ctx: PythonContext,
+  categories: ReadonlySet<FitCategory>,
+  effect: (hit: FitBeforeSplit) => string,
+  advice: string,
+  fixFor: (ctx: PythonContext, hit: FitBeforeSplit) => Fix | undefined,
+): void {
+  for (const hit of fitsBeforeSplit(dataflowOf(ctx.module), categories)) {
+    const { message, related } = fitBeforeSplitMessage(ctx, hit, effect(hit), advice);
+    const fix = fixFor(ctx, hit);
+    ctx.reportNode(hit.fit.node, message, { related, fixes: fix ? [fix] : [] });
+  }
+}
+
+/**
  * "Fit after the split": `X_s = scaler.fit_transform(X)` then
  * `X_train, X_test, ... = train_test_split(X_s, ...)` becomes the split of X followed by
  * `X_train = scaler.fit_transform(X_train)` and `X_test = scaler.transform(X_test)`.

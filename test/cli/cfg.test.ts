@@ -1,26 +1,12 @@
 /** `ml-hygiene lint` over a tree with experiment configs: config drift (CFG005) reported in the YAML/JSON files too. */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import type { JsonFinding } from '../../server/src/cli/formats';
 import { runCli } from '../helpers/cli';
+import { tempWorkspace } from '../helpers/workspace';
 
-function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-cli-cfg-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-cli-cfg-');
 
-interface JsonFinding {
-  file: string;
-  line: number;
-  column: number;
-  rule: string;
-  message: string;
-}
 
 const FILES = {
   'requirements.txt': 'pyyaml\n',

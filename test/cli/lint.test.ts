@@ -3,20 +3,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { JsonFinding } from '../../server/src/cli/formats';
 import { runCli } from '../helpers/cli';
 
 const EXAMPLE = 'examples/ml-project';
-
-interface JsonFinding {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  rule: string;
-  severity: string;
-  message: string;
-}
 
 describe('CLI: ml-hygiene lint', () => {
   it('json: 1-based positions on the example project, exit 1 with findings', () => {

@@ -4,7 +4,6 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createLinter } from '../../server/src/compose';
 import {
@@ -19,15 +18,9 @@ import {
 } from '../../server/src/engine/config-files';
 import { grammarParser } from '../../server/src/engine/parser';
 import { PythonModule } from '../../server/src/engine/python/module';
+import { tempWorkspace } from '../helpers/workspace';
 
-function project(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-cfg-drift-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-cfg-drift-');
 
 function pythonFiles(dir: string): Array<{ path: string }> {
   const out: Array<{ path: string }> = [];

@@ -6,7 +6,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Finding, Fix } from '../../protocol/findings';
@@ -16,15 +15,9 @@ import { Linter } from '../../server/src/engine/lint';
 import type { Rule } from '../../server/src/engine/rule';
 import { pythonFloatText } from '../../server/src/engine/python/extract-config';
 import { applyEdits } from '../helpers/edits';
+import { tempWorkspace } from '../helpers/workspace';
 
-function tempProject(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-cfg-extract-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tempProject = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-cfg-extract-');
 
 async function lint(file: string, rules: readonly Rule[] = [CFG001]): Promise<Finding[]> {
   const linter = new Linter({ rules, workspaceRoot: path.dirname(file) });

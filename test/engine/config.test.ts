@@ -1,18 +1,11 @@
 /** Project configuration: formats, precedence, and errors that become findings while the defaults apply. */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createLinter } from '../../server/src/compose';
+import { tempWorkspace } from '../helpers/workspace';
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-config-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-config-');
 
 const LOAD = 'import pickle\npickle.load(f)\n';
 

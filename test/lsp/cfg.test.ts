@@ -8,7 +8,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CodeAction, CreateFile, Diagnostic, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
@@ -16,15 +15,9 @@ import { parse as parseYaml, parseDocument } from 'yaml';
 import type { TextEdit } from '../../protocol/findings';
 import { applyEdits } from '../helpers/edits';
 import { LspTestClient, SERVER_JS } from '../helpers/lsp-client';
+import { tempWorkspace } from '../helpers/workspace';
 
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-lsp-cfg-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-lsp-cfg-');
 
 /**
  * A client that declares what VS Code declares for code actions (disabled actions shown with

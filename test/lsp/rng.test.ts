@@ -6,8 +6,6 @@
  * server: the finding is gone, no other RNG finding is left, and the file still parses.
  */
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeAction, Diagnostic, TextDocumentEdit } from 'vscode-languageserver-protocol';
 import type { TextEdit } from '../../protocol/findings';
@@ -15,15 +13,9 @@ import { grammarParser } from '../../server/src/engine/parser';
 import { PythonModule } from '../../server/src/engine/python/module';
 import { applyEdits } from '../helpers/edits';
 import { LspTestClient } from '../helpers/lsp-client';
+import { tempWorkspace } from '../helpers/workspace';
 
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-lsp-rng-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-lsp-rng-');
 
 const isRng = (d: Diagnostic) => /^RNG\d{3}$/.test(String(d.code));
 

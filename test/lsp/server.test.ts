@@ -4,21 +4,14 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, TextDocumentEdit } from 'vscode-languageserver-protocol';
 import { LspTestClient } from '../helpers/lsp-client';
 import { applyEdits } from '../helpers/edits';
+import { tempWorkspace } from '../helpers/workspace';
 
-function workspace(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlh-lsp-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const workspace = (files: Record<string, string>): string => tempWorkspace(files, 'mlh-lsp-');
 
 describe('language server over LSP (stdio)', () => {
   let client: LspTestClient;

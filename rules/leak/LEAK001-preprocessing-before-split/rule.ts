@@ -1,6 +1,6 @@
 import type { FitCategory } from '../../../server/src/engine/dataflow/graph';
 import { defineRule } from '../../../server/src/engine/rule';
-import { LEAK_REQUIRES, LEARNS, dataflowOf, fitBeforeSplitMessage, fitsBeforeSplit, moveFitAfterSplitFix } from '../shared';
+import { LEAK_REQUIRES, LEARNS, moveFitAfterSplitFix, reportFitsBeforeSplit } from '../shared';
 
 const CATEGORIES: ReadonlySet<FitCategory> = new Set(['scaler', 'imputer', 'encoder', 'decomposition', 'vectorizer', 'statistic']);
 
@@ -30,16 +30,12 @@ export default defineRule({
     },
   },
   check(ctx) {
-    const g = dataflowOf(ctx.module);
-    for (const hit of fitsBeforeSplit(g, CATEGORIES)) {
-      const { message, related } = fitBeforeSplitMessage(
-        ctx,
-        hit,
-        `the test rows shape the ${LEARNS[hit.fit.category]}, so the test score is optimistic`,
-        'split first, fit on the training part and transform the others',
-      );
-      const fix = moveFitAfterSplitFix(ctx, hit);
-      ctx.reportNode(hit.fit.node, message, { related, fixes: fix ? [fix] : [] });
-    }
+    reportFitsBeforeSplit(
+      ctx,
+      CATEGORIES,
+      (hit) => `the test rows shape the ${LEARNS[hit.fit.category]}, so the test score is optimistic`,
+      'split first, fit on the training part and transform the others',
+      moveFitAfterSplitFix,
+    );
   },
 });

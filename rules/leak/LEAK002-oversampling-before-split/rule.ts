@@ -1,6 +1,6 @@
 import type { FitCategory } from '../../../server/src/engine/dataflow/graph';
 import { defineRule } from '../../../server/src/engine/rule';
-import { LEAK_REQUIRES, dataflowOf, fitBeforeSplitMessage, fitsBeforeSplit, resampleAfterSplitFix } from '../shared';
+import { LEAK_REQUIRES, reportFitsBeforeSplit, resampleAfterSplitFix } from '../shared';
 
 const CATEGORIES: ReadonlySet<FitCategory> = new Set(['sampler']);
 
@@ -30,16 +30,12 @@ export default defineRule({
     },
   },
   check(ctx) {
-    const g = dataflowOf(ctx.module);
-    for (const hit of fitsBeforeSplit(g, CATEGORIES)) {
-      const { message, related } = fitBeforeSplitMessage(
-        ctx,
-        hit,
-        'copies of rows (or synthetic rows made from them) land in both the training and the test part, so the test score is optimistic',
-        'split first and resample the training part only',
-      );
-      const fix = resampleAfterSplitFix(ctx, hit);
-      ctx.reportNode(hit.fit.node, message, { related, fixes: fix ? [fix] : [] });
-    }
+    reportFitsBeforeSplit(
+      ctx,
+      CATEGORIES,
+      () => 'copies of rows (or synthetic rows made from them) land in both the training and the test part, so the test score is optimistic',
+      'split first and resample the training part only',
+      resampleAfterSplitFix,
+    );
   },
 });

@@ -1,6 +1,6 @@
 import type { FitCategory } from '../../../server/src/engine/dataflow/graph';
 import { defineRule } from '../../../server/src/engine/rule';
-import { LEAK_REQUIRES, dataflowOf, fitBeforeSplitMessage, fitsBeforeSplit, moveFitAfterSplitFix } from '../shared';
+import { LEAK_REQUIRES, moveFitAfterSplitFix, reportFitsBeforeSplit } from '../shared';
 
 const CATEGORIES: ReadonlySet<FitCategory> = new Set(['selector']);
 
@@ -30,16 +30,12 @@ export default defineRule({
     },
   },
   check(ctx) {
-    const g = dataflowOf(ctx.module);
-    for (const hit of fitsBeforeSplit(g, CATEGORIES)) {
-      const { message, related } = fitBeforeSplitMessage(
-        ctx,
-        hit,
-        `the test rows${hit.fit.inputs.length > 1 ? ' and their labels' : ''} took part in the ${'choice of features'}, so the test score is optimistic`,
-        'split first, select on the training part and transform the others',
-      );
-      const fix = moveFitAfterSplitFix(ctx, hit);
-      ctx.reportNode(hit.fit.node, message, { related, fixes: fix ? [fix] : [] });
-    }
+    reportFitsBeforeSplit(
+      ctx,
+      CATEGORIES,
+      (hit) => `the test rows${hit.fit.inputs.length > 1 ? ' and their labels' : ''} took part in the choice of features, so the test score is optimistic`,
+      'split first, select on the training part and transform the others',
+      moveFitAfterSplitFix,
+    );
   },
 });
