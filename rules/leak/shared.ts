@@ -425,7 +425,7 @@ export function pipelineFix(ctx: PythonContext, cv: { node: Node; estimatorNode?
   if (!ctor) return undefined;
   const edits: TextEdit[] = [replaceNode(est, `make_pipeline(${ctor}, ${est.text})`), replaceNode(xNode, X)];
   if (m.resolveName('make_pipeline', m.scopeAt(cv.node.startIndex)) !== 'sklearn.pipeline.make_pipeline') {
-    const imports = m.tree.rootNode.namedChildren.filter((c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'));
+    const imports = m.topLevel.filter((c) => c.type === 'import_statement' || c.type === 'import_from_statement');
     const last = imports[imports.length - 1];
     const at = last ? { line: last.endPosition.row + 1, character: 0 } : { line: 0, character: 0 };
     edits.unshift({ range: { start: at, end: at }, newText: 'from sklearn.pipeline import make_pipeline\n' });

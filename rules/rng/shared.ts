@@ -229,7 +229,7 @@ function isPreamble(m: PythonModule, s: Node): boolean {
 /** The last statement of the module's preamble, after which imports and the seed block go. */
 function preambleEnd(m: PythonModule): Node | undefined {
   let last: Node | undefined;
-  for (const s of m.tree.rootNode.namedChildren) {
+  for (const s of m.topLevel) {
     if (!s) continue;
     if (!isPreamble(m, s)) break;
     if (s.type !== 'comment') last = s;
@@ -310,7 +310,7 @@ const CONFIG_LOADERS = new Set([
 function maxSeq(a: SeedingAnalysis, m: PythonModule, s: Node): number {
   let max = -1;
   for (const c of m.calls) {
-    if (c.node.startIndex < s.startIndex || c.node.endIndex > s.endIndex) continue;
+    if (c.node.startIndex < s.startIndex || c.end > s.endIndex) continue;
     const st = a.at(c);
     if (!st.executed) return Infinity;
     max = Math.max(max, st.seq);
@@ -373,7 +373,7 @@ function configSeed(m: PythonModule, a: SeedingAnalysis): SeedSource | undefined
     candidates.push({ expr, insertion: afterStatement(m, statement, `after ${short(statementOf(asg).text, 40)}`), runsBefore: maxSeq(a, m, statement) + 1 });
   }
   // Hydra: `@hydra.main(...) def main(cfg): ...`.
-  for (const d of m.tree.rootNode.descendantsOfType('decorated_definition')) {
+  for (const d of m.nodesOfType('decorated_definition')) {
     const def = d?.childForFieldName('definition');
     if (!d || def?.type !== 'function_definition') continue;
     const isHydra = d.namedChildren.some((dec) => {

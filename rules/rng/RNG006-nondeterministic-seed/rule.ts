@@ -58,7 +58,7 @@ export default defineRule({
     const a = seedingOf(m);
     let draws: Map<number, RngUse> | undefined;
     const drawAt = (n: Node) => {
-      draws ??= new Map(globalRngUses(m).filter((u) => u.lib === 'python' || u.lib === 'numpy').map((u) => [u.call.node.startIndex * 1e7 + u.call.node.endIndex, u]));
+      draws ??= new Map(globalRngUses(m).filter((u) => u.lib === 'python' || u.lib === 'numpy').map((u) => [u.call.node.startIndex * 1e7 + u.call.end, u]));
       return draws.get(n.startIndex * 1e7 + n.endIndex);
     };
     /** A draw from an unseeded global generator inside the seed expression. */

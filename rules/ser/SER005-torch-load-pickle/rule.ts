@@ -168,7 +168,7 @@ function forcedOff(ctx: PythonContext): Array<{ node: Node }> {
     const v = n ? m.constantValue(n, scope) : undefined;
     return v?.kind === 'string' ? TRUTHY.has(v.value.trim().toLowerCase()) : v?.kind === 'number' ? v.value === 1 : false;
   };
-  for (const a of m.tree.rootNode.descendantsOfType('assignment')) {
+  for (const a of m.assignments) {
     const left = a?.childForFieldName('left');
     if (!a || left?.type !== 'subscript') continue;
     const scope = m.scopeAt(a.startIndex);

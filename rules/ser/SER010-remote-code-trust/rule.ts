@@ -78,7 +78,7 @@ export default defineRule({
         { fixes },
       );
     }
-    for (const pair of m.tree.rootNode.descendantsOfType('pair')) {
+    for (const pair of m.nodesOfType('pair')) {
       const key = pair?.childForFieldName('key');
       const value = pair?.childForFieldName('value');
       if (!pair || !key || !value) continue;

@@ -10,7 +10,7 @@ import type { Finding, Range, RuleMeta, Severity } from '../../../protocol/findi
 import { ConfigResolver, type EffectiveConfig, type RuleCatalog, isConfigFileName, loadConfigFile, type SeverityOverride } from './config';
 import { grammarParser } from './parser';
 import { ProjectFactsCache, type ProjectFacts } from './project';
-import { PythonModule } from './python/module';
+import { importableRoots, PythonModule } from './python/module';
 import type { PythonContext, PythonRule, ReportOptions, Rule } from './rule';
 import { buildNotebookProgram, mapFindingsToCells, NotebookError, parseIpynb, type NotebookCellSource } from './notebook';
 import { applySuppressions, parseSuppressions, type Suppression } from './suppressions';
@@ -220,20 +220,23 @@ export class Linter {
 
   /**
    * Lints Python source text. `oldTree` (already edited with `tree.edit`) lets
-   * tree-sitter reuse unchanged subtrees while typing.
+   * tree-sitter reuse unchanged subtrees while typing, and `previous` (the module of the
+   * last lint, built on `oldTree`) lets the index reuse its unchanged leading statements;
+   * `previous` must not be used after this call.
    */
-  lintPython(file: string, text: string, oldTree?: Tree, grammar?: Awaited<ReturnType<typeof grammarParser>>): PythonLintResult {
+  lintPython(file: string, text: string, oldTree?: Tree, grammar?: Awaited<ReturnType<typeof grammarParser>>, previous?: PythonModule): PythonLintResult {
     if (!grammar) throw new Error('lintPython needs the loaded grammar; use lintPythonAsync');
     const config = this.configFor(file);
     const active: Array<{ rule: PythonRule; severity: Severity }> = [];
+    const importable = importableRoots(text);
     for (const rule of this.pythonRules) {
       const severity = this.severityFor(rule.meta, config);
       if (severity === 'off') continue;
-      if (rule.requires && !rule.requires.some((m) => text.includes(m))) continue;
+      if (rule.requires && !rule.requires.some((m) => importable.has(m))) continue;
       active.push({ rule, severity });
     }
     if (!active.length) return { findings: [] };
-    const module = PythonModule.parse(grammar, text, oldTree);
+    const module = PythonModule.parse(grammar, text, oldTree, previous);
     const findings: Finding[] = [];
     const project = this.projectFor(file);
     let current: { rule: PythonRule; severity: Severity } = active[0];
@@ -291,8 +294,8 @@ export class Linter {
     return mapFindingsToCells(program, result.findings);
   }
 
-  async lintPythonAsync(file: string, text: string, oldTree?: Tree): Promise<PythonLintResult> {
-    return this.lintPython(file, text, oldTree, await grammarParser('python'));
+  async lintPythonAsync(file: string, text: string, oldTree?: Tree, previous?: PythonModule): Promise<PythonLintResult> {
+    return this.lintPython(file, text, oldTree, await grammarParser('python'), previous);
   }
 
   private syntaxErrors(tree: Tree): Finding[] {

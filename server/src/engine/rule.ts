@@ -33,8 +33,9 @@ export interface PythonRule {
   readonly target: 'python';
   readonly meta: RuleMeta;
   /**
-   * Top-level modules at least one of which the file must mention for the rule to run
-   * (a cheap early exit, checked on the raw text before parsing). Omit to always run.
+   * Top-level modules at least one of which the file must import for the rule to run
+   * (checked first on the text's import lines, before parsing, then on the parsed
+   * imports). Omit to always run.
    */
   readonly requires?: readonly string[];
   check(ctx: PythonContext): void;

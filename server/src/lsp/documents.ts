@@ -7,6 +7,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
 import { Edit, type Point, type Tree } from 'web-tree-sitter';
 import type { Finding } from '../../../protocol/findings';
+import type { PythonModule } from '../engine/python/module';
 
 function endPoint(start: Point, text: string): Point {
   let row = start.row;
@@ -21,6 +22,8 @@ function endPoint(start: Point, text: string): Point {
 export class OpenDocument {
   /** The last tree, already edited to match `text`; consumed by the next lint. */
   tree: Tree | undefined;
+  /** The module indexed on `tree` by the last lint; the next lint reuses its unchanged leading statements. */
+  module: PythonModule | undefined;
   findings: Finding[] = [];
   /** Set while a lint is queued, so bursts of changes lint once. */
   lintQueued = false;
@@ -68,6 +71,7 @@ export class OpenDocument {
         // A full-text change: nothing of the old tree can be trusted.
         this.tree?.delete();
         this.tree = undefined;
+        this.module = undefined;
       }
       this.doc = TextDocument.update(this.doc, [change], version);
     }
@@ -76,5 +80,6 @@ export class OpenDocument {
   dispose(): void {
     this.tree?.delete();
     this.tree = undefined;
+    this.module = undefined;
   }
 }

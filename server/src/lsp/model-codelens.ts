@@ -9,10 +9,17 @@
  * (structure only) once per path + mtime + size, and reduced to two small indexes: source
  * lines by file name, and class names by module. A model that cannot be decoded is
  * skipped (and remembered as such until it changes).
+ *
+ * When models are added, changed or deleted on disk (workspace/didChangeWatchedFiles),
+ * the indexes are rebuilt and, if they say something else than what the lenses shown
+ * were made from, the client is asked to request them again (workspace/codeLens/refresh,
+ * when it declared `workspace.codeLens.refreshSupport`).
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CodeLens, Connection } from 'vscode-languageserver/node';
+import { fileURLToPath } from 'node:url';
+import { CodeLensRefreshRequest, FileChangeType, type ClientCapabilities, type CodeLens, type Connection, type FileEvent } from 'vscode-languageserver/node';
 import type { Tree } from 'web-tree-sitter';
 import { Commands } from '../../../protocol/commands';
 import type { ShowInGraphArgs } from '../../../protocol/graph';
@@ -163,14 +170,43 @@ interface CachedModel {
   size: number;
   /** undefined: the file could not be decoded. */
   index?: ModelSourceIndex;
+  /** Digest of what the index says (equal digests: equal lenses). */
+  digest?: string;
+}
+
+function digestOf(index: ModelSourceIndex): string {
+  return createHash('sha1').update(JSON.stringify([[...index.frames], [...index.classes]])).digest('base64');
 }
 
 /** Finds the workspace's models and keeps their source indexes, per path + mtime + size. */
 export class ModelSourceCache {
   private readonly models = new Map<string, CachedModel>();
   private discovered: { key: string; at: number; files: string[] } | undefined;
+  /** Index builds run one after another (each decodes models, yielding between them). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * What the last build found: the models with an index and their digests. Two builds
+   * with the same signature give the same lenses.
+   */
+  signature = '';
 
   constructor(private readonly log: (message: string) => void = () => undefined) {}
+
+  /** Runs `job` after every build or job queued before it. */
+  serialized<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Forgets what is known of `files` (models written, added or deleted on disk): they are
+   * decoded again, and the workspace walked again when one was added or deleted.
+   */
+  invalidate(files: string[], structural: boolean): void {
+    for (const f of files) this.models.delete(f);
+    if (structural || files.some((f) => !this.discovered?.files.includes(f))) this.discovered = undefined;
+  }
 
   modelFiles(roots: string[]): string[] {
     const key = roots.join('\0');
@@ -183,8 +219,14 @@ export class ModelSourceCache {
   }
 
   /** The indexes of the models under `roots`; a model that fails to decode is left out. */
-  async indexes(roots: string[]): Promise<ModelSourceIndex[]> {
+  indexes(roots: string[]): Promise<ModelSourceIndex[]> {
+    return this.serialized(() => this.build(roots));
+  }
+
+  /** Builds the indexes now; callers run it through `serialized`. */
+  async build(roots: string[]): Promise<ModelSourceIndex[]> {
     const out: ModelSourceIndex[] = [];
+    const signature: [string, string][] = [];
     const files = this.modelFiles(roots);
     for (const file of files) {
       let st: fs.Stats;
@@ -200,6 +242,7 @@ export class ModelSourceCache {
         try {
           const nodes = decodeModelFile(file).proto.graph?.node ?? [];
           cached.index = indexModelSources(file, nodes);
+          cached.digest = digestOf(cached.index);
         } catch (e) {
           this.log(`ml-hygiene: "Show in Graph" skips ${file}: ${(e as Error).message}`);
         }
@@ -207,9 +250,14 @@ export class ModelSourceCache {
         // One decode per event-loop turn: other requests get a say.
         await new Promise((r) => setImmediate(r));
       }
-      if (cached.index) out.push(cached.index);
+      // A model naming no source has nothing for a lens.
+      if (cached.index && (cached.index.frames.size || cached.index.classes.size)) {
+        out.push(cached.index);
+        signature.push([file, cached.digest ?? '']);
+      }
     }
     for (const p of this.models.keys()) if (!files.includes(p)) this.models.delete(p);
+    this.signature = JSON.stringify(signature);
     return out;
   }
 }
@@ -221,20 +269,88 @@ export interface ModelCodeLensHost {
   roots(): string[];
 }
 
-/** Serves textDocument/codeLens for Python documents (server.ts declares codeLensProvider). */
-export function registerModelCodeLens(connection: Connection, host: ModelCodeLensHost): ModelSourceCache {
-  const cache = new ModelSourceCache((m) => connection.console.log(m));
-  connection.onCodeLens(async (p) => {
-    const doc = host.document(p.textDocument.uri);
-    if (!doc || doc.languageId !== 'python' || !/\bclass\s/.test(doc.text)) return [];
-    try {
-      const models = await cache.indexes(host.roots());
-      if (!models.length) return [];
-      return lensesFor(doc.path, await pythonClasses(doc.text), models);
-    } catch (e) {
-      connection.console.error(`ml-hygiene: "Show in Graph" lenses for ${doc.path} failed: ${(e as Error).stack}`);
-      return [];
+function modelPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    const file = fileURLToPath(uri);
+    return /\.onnx$/i.test(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The "Show in Graph" lenses of a server: the requests they answer, and their refresh when models change. */
+export class ModelCodeLens {
+  readonly cache: ModelSourceCache;
+  private refreshSupport = false;
+  /** Signatures of the model indexes that lenses were served from since the last refresh. */
+  private readonly served = new Set<string>();
+  /** A check for changed indexes is queued or running; another batch of changes rides on it. */
+  private checking = false;
+  private recheck = false;
+
+  constructor(private readonly connection: Connection, private readonly host: ModelCodeLensHost) {
+    this.cache = new ModelSourceCache((m) => connection.console.log(m));
+    connection.onCodeLens(async (p) => {
+      const doc = host.document(p.textDocument.uri);
+      if (!doc || doc.languageId !== 'python' || !/\bclass\s/.test(doc.text)) return [];
+      try {
+        const { models, signature } = await this.cache.serialized(async () => ({ models: await this.cache.build(host.roots()), signature: this.cache.signature }));
+        this.served.add(signature);
+        if (!models.length) return [];
+        return lensesFor(doc.path, await pythonClasses(doc.text), models);
+      } catch (e) {
+        connection.console.error(`ml-hygiene: "Show in Graph" lenses for ${doc.path} failed: ${(e as Error).stack}`);
+        return [];
+      }
+    });
+  }
+
+  /** From `initialize`: whether the client takes workspace/codeLens/refresh. */
+  clientCapabilities(capabilities: ClientCapabilities): void {
+    this.refreshSupport = Boolean(capabilities.workspace?.codeLens?.refreshSupport);
+  }
+
+  /** From workspace/didChangeWatchedFiles: models added, changed or deleted on disk. */
+  filesChanged(changes: FileEvent[]): void {
+    const models = changes.flatMap((c) => {
+      const file = modelPath(c.uri);
+      return file ? [{ file, structural: c.type !== FileChangeType.Changed }] : [];
+    });
+    if (!models.length) return;
+    this.cache.invalidate(models.map((m) => m.file), models.some((m) => m.structural));
+    // Without refresh support the client asks again on its own (on edits, on showing the editor).
+    if (!this.refreshSupport || !this.served.size) return;
+    if (this.checking) {
+      this.recheck = true;
+      return;
     }
-  });
-  return cache;
+    this.checking = true;
+    void this.cache.serialized(() => this.checkForChanges());
+  }
+
+  /** Rebuilds the indexes; when lenses were served from others, asks the client to request them again. */
+  private async checkForChanges(): Promise<void> {
+    try {
+      do {
+        this.recheck = false;
+        await this.cache.build(this.host.roots());
+      } while (this.recheck);
+      const now = this.cache.signature;
+      if ([...this.served].some((s) => s !== now)) {
+        // The client asks again for the lenses it shows; those answers fill `served` anew.
+        this.served.clear();
+        this.connection.sendRequest(CodeLensRefreshRequest.type).catch((e: Error) => this.connection.console.log(`ml-hygiene: workspace/codeLens/refresh failed: ${e.message}`));
+      }
+    } catch (e) {
+      this.connection.console.error(`ml-hygiene: "Show in Graph" model index failed: ${(e as Error).stack}`);
+    } finally {
+      this.checking = false;
+    }
+  }
+}
+
+/** Serves textDocument/codeLens for Python documents (server.ts declares codeLensProvider). */
+export function registerModelCodeLens(connection: Connection, host: ModelCodeLensHost): ModelCodeLens {
+  return new ModelCodeLens(connection, host);
 }

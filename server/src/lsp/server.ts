@@ -80,6 +80,7 @@ export class HygieneServer {
   private supportsWorkDoneProgress = false;
   private supportsDisabledCodeActions = false;
   private graphs?: ReturnType<typeof registerGraphHandlers>;
+  private modelLenses?: ReturnType<typeof registerModelCodeLens>;
   /** CFG005 across files: configs re-checked when the Python files loading them change, and back. */
   private readonly configDrift = new ConfigDriftTracker({
     openText: (file) => this.openDocumentAt(file)?.text,
@@ -153,9 +154,13 @@ export class HygieneServer {
     });
     registerBenchHandlers(connection);
     this.graphs = registerGraphHandlers(connection);
-    registerModelCodeLens(connection, { document: (uri) => this.documents.get(uri), roots: () => this.folders.map((f) => f.path) });
+    this.modelLenses = registerModelCodeLens(connection, { document: (uri) => this.documents.get(uri), roots: () => this.folders.map((f) => f.path) });
     connection.onDidChangeConfiguration(() => void this.reloadSettings().then(() => this.relintAll()));
-    connection.onDidChangeWatchedFiles((p) => void this.filesChanged(p.changes));
+    connection.onDidChangeWatchedFiles((p) => {
+      // Models on disk: "Show in Graph" lenses refresh.
+      this.modelLenses?.filesChanged(p.changes);
+      void this.filesChanged(p.changes);
+    });
   }
 
   private initialize(params: InitializeParams): InitializeResult {
@@ -163,6 +168,7 @@ export class HygieneServer {
     this.supportsConfigurationPull = Boolean(caps.workspace?.configuration);
     this.supportsWorkDoneProgress = Boolean(caps.window?.workDoneProgress);
     this.supportsDisabledCodeActions = Boolean(caps.textDocument?.codeAction?.disabledSupport);
+    this.modelLenses?.clientCapabilities(caps);
     const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     this.folders = folders.flatMap((f) => {
       const p = uriToPath(f.uri);
@@ -261,7 +267,9 @@ export class HygieneServer {
       let findings: Finding[];
       if (PYTHON_LANGUAGES.has(doc.languageId)) {
         const previous = doc.tree;
-        const result = await linter.lintPythonAsync(doc.path, doc.text, previous);
+        const result = await linter.lintPythonAsync(doc.path, doc.text, previous, doc.module);
+        // The previous module handed its nodes to the new one: it is never reused again.
+        doc.module = undefined;
         if (doc.version !== version || this.documents.get(doc.uri) !== doc) {
           result.tree?.delete();
           return;
@@ -271,6 +279,7 @@ export class HygieneServer {
         if (result.tree) {
           previous?.delete();
           doc.tree = result.tree;
+          doc.module = result.module;
         }
       } else {
         // YAML/JSON experiment configs (CFG005 on the config side); other kinds are not linted as text.
@@ -336,6 +345,7 @@ export class HygieneServer {
     for (const doc of this.documents.values()) {
       doc.tree?.delete();
       doc.tree = undefined;
+      doc.module = undefined;
       this.queueLint(doc);
     }
   }

@@ -133,7 +133,7 @@ class Walker implements DataflowGraph {
   run(): this {
     this.walkBlock(this.m.tree.rootNode, this.moduleFrame);
     // Functions and methods nothing here called: walked on their own, parameters unknown.
-    for (const def of this.m.tree.rootNode.descendantsOfType('function_definition')) {
+    for (const def of this.m.nodesOfType('function_definition')) {
       if (!def || this.executed.has(key(def))) continue;
       const frame = new Frame(this.moduleFrame, this.m.scopeAt(def.startIndex + 1) ?? this.m.moduleScope);
       this.executed.add(key(def));

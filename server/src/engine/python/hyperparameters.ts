@@ -181,7 +181,7 @@ function insideFunction(node: Node): boolean {
  * is a library, not a training script.
  */
 function runsAsProgram(module: PythonModule): boolean {
-  for (const stmt of module.tree.rootNode.namedChildren) {
+  for (const stmt of module.topLevel) {
     if (!stmt) continue;
     if (stmt.type === 'if_statement' && /^if\s+(?:__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)/.test(stmt.text)) return true;
   }
@@ -660,7 +660,7 @@ const LOOP_TRAINING_LOCAL = /^(?:train|fit)(?:_|$)|_train$|^run_epoch$|^train\w*
 /** Whether the loop body trains (steps an optimizer, back-propagates, fits incrementally, calls a train* helper). */
 function loopTrains(module: PythonModule, body: Node, kerasFile: boolean): Node | undefined {
   for (const call of module.calls) {
-    if (call.node.startIndex < body.startIndex || call.node.endIndex > body.endIndex) continue;
+    if (call.node.startIndex < body.startIndex || call.end > body.endIndex) continue;
     const method = methodName(call);
     if (method && onObject(call)) {
       if (['backward', 'partial_fit', 'train_on_batch', 'apply_gradients'].includes(method)) return call.node;
@@ -729,7 +729,7 @@ export function findHyperparameters(module: PythonModule, file: string): Hyperpa
     }
   }
   const kerasFile = module.importsModule('keras') || module.importsModule('tensorflow') || module.importsModule('tf_keras');
-  const loops = module.source.includes('range(') ? module.tree.rootNode.descendantsOfType('for_statement') : [];
+  const loops = module.source.includes('range(') ? module.nodesOfType('for_statement') : [];
   const trainingLoops: Node[] = [];
   for (const loop of loops) {
     if (!loop) continue;

@@ -258,7 +258,7 @@ export class SeedingAnalysis {
     const ends = new Map<CallSite, number>();
     const starts = new Map<CallSite, number>();
     for (const c of module.calls) {
-      ends.set(c, c.node.endIndex);
+      ends.set(c, c.end);
       starts.set(c, c.node.startIndex);
     }
     for (const list of this.eventsByScope.values()) list.sort((a, b) => ends.get(a)! - ends.get(b)! || starts.get(b)! - starts.get(a)!);
@@ -539,7 +539,7 @@ const calledNames = new WeakMap<Node, string | undefined>();
 
 /** The module-level `if __name__ == "__main__":` statement. */
 export function findMainGuard(module: PythonModule): Node | undefined {
-  for (const s of module.tree.rootNode.namedChildren) {
+  for (const s of module.topLevel) {
     if (s?.type !== 'if_statement') continue;
     const cond = s.childForFieldName('condition');
     if (cond?.type !== 'comparison_operator') continue;
@@ -659,7 +659,7 @@ function keywordSplat(module: PythonModule, c: CallSite): boolean {
     if (at[mid] < start) lo = mid + 1;
     else hi = mid;
   }
-  if (lo >= at.length || at[lo] + 2 > c.node.endIndex) return false;
+  if (lo >= at.length || at[lo] + 2 > c.end) return false;
   return c.hasKeywordSplat;
 }
 
