@@ -17,7 +17,7 @@ import { LINT_RULES } from '../../rules';
 import { createLinter } from '../../server/src/compose';
 import { readSourceFile } from '../../server/src/engine/lint';
 import { grammarParser } from '../../server/src/engine/parser';
-import { PythonModule } from '../../server/src/engine/python/module';
+import { importableRoots, PythonModule } from '../../server/src/engine/python/module';
 import type { PythonRule } from '../../server/src/engine/rule';
 
 type Mode = 'lint' | 'lint-forced' | 'parse-index' | 'parse' | 'count';
@@ -70,9 +70,10 @@ async function main(): Promise<void> {
     for (const f of files) {
       const { text } = readSourceFile(f);
       if (text === undefined) continue;
-      // lint.ts: a rule runs when it is on and its `requires` is absent or one module name occurs in the text.
+      // lint.ts: a rule runs when it is on and its `requires` is absent or names a module the text's import lines may import.
       const active = pythonRules.filter((r) => linter.severityFor(r.meta, linter.configFor(f)) !== 'off');
-      if (active.some((r) => !r.requires || r.requires.some((m) => text.includes(m)))) predicted++;
+      const importable = importableRoots(text);
+      if (active.some((r) => !r.requires || r.requires.some((m) => importable.has(m)))) predicted++;
     }
     for (const f of files) for (const finding of await linter.lintFile(f)) out.byRule[finding.rule] = (out.byRule[finding.rule] ?? 0) + 1;
     out.findings = Object.values(out.byRule).reduce((a, b) => a + b, 0);
