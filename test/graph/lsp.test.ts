@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GraphMethods, type GraphFindingsResult, type GraphNodeDetails, type GraphOpenResult, type GraphScene, type GraphSearchResult } from '../../protocol/graph';
+import { GraphMethods, type GraphFindingsResult, type GraphNodeDetails, type GraphOpenResult, type GraphSearchResult, type PackedScene, unpackScene } from '../../protocol/graph';
 import type { TensorStats } from '../../protocol/model';
 import { LspTestClient } from '../helpers/lsp-client';
 import { syntheticTransformer } from '../webview/synthetic-model';
@@ -36,11 +36,13 @@ describe('graph view over LSP', function () {
     const open = (await client.connection.sendRequest(GraphMethods.open, { path: file, expanded: ['g/transformer'] })) as GraphOpenResult;
     assert.equal(open.model.producer.name, 'pytorch');
     assert.equal(open.breadcrumbs.length, 1);
-    const layer = open.scene.nodes.find((n) => n.id === 'g/transformer/h.2')!;
+    // Scenes cross LSP packed (columns in base64 typed arrays, one string table).
+    const openScene = unpackScene(open.scene);
+    const layer = openScene.nodes.find((n) => n.id === 'g/transformer/h.2')!;
     assert.ok(layer && !layer.expanded);
-    const expanded = (await client.connection.sendRequest(GraphMethods.layout, { path: file, expanded: [...open.scene.expanded, layer.id] })) as GraphScene;
+    const expanded = unpackScene((await client.connection.sendRequest(GraphMethods.layout, { path: file, expanded: [...open.scene.expanded, layer.id] })) as PackedScene);
     assert.ok(expanded.nodes.find((n) => n.id === layer.id)!.expanded);
-    assert.ok(expanded.nodes.length > open.scene.nodes.length);
+    assert.ok(expanded.nodes.length > openScene.nodes.length);
     const search = (await client.connection.sendRequest(GraphMethods.search, { path: file, query: '/transformer/h.2/attn/Softmax' })) as GraphSearchResult;
     // The node by name, and the node that reads its output tensor.
     assert.equal(search.total, 2);
@@ -66,6 +68,6 @@ describe('graph view over LSP', function () {
   it('answers a broken model with the decoder\'s error and keeps serving', async () => {
     await assert.rejects(client.connection.sendRequest(GraphMethods.open, { path: path.join(dir, 'truncated.onnx') }), /truncated\.onnx/);
     const again = (await client.connection.sendRequest(GraphMethods.open, { path: path.join(SHARED, 'node', 'test_if.onnx') })) as GraphOpenResult;
-    assert.equal(again.scene.nodes.find((n) => n.opType === 'If')?.steps?.length, 2);
+    assert.equal(unpackScene(again.scene).nodes.find((n) => n.opType === 'If')?.steps?.length, 2);
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GraphScene, SceneNode } from '../../protocol/graph';
+import { packScene, unpackScene, type GraphScene, type SceneNode } from '../../protocol/graph';
 import { GraphLayouter, LayoutPool } from '../../server/src/graph/layout';
 import { GraphService, sourceOf } from '../../server/src/graph/service';
 import { ancestorsOf, buildStructure, defaultExpanded, MAX_CHILDREN, scopesOf, type GraphBody } from '../../server/src/graph/structure';
@@ -56,6 +56,12 @@ describe('graph view: structure and layout', function () {
     assert.equal(s.items[s.byId.get('g/enc')!].sub, '4 nodes');
     assert.deepEqual(ancestorsOf(s, s.byId.get('n3')!), ['g/enc', 'g/enc/l1']);
     assert.equal(s.edgeFrom.length, 6, 'x->n0, a, b, c, d, y->output');
+    // Scene ids: ops by their node index (no map entry each), groups and graph inputs/outputs by name.
+    assert.equal(s.items[s.byId.get('n0')!].node, 0);
+    assert.equal(s.items[s.byId.get('i:x')!].kind, 'input');
+    assert.equal(s.items[s.byId.get('o:y')!].kind, 'output');
+    for (const id of ['n5', 'n03', 'n', 'n-1', 'n1x', 'g/head', 'i:y']) assert.equal(s.byId.get(id), undefined, id);
+    assert.ok(s.byId.has('g/enc/l0') && s.byId.has('n4') && !s.byId.has('n5'));
   });
 
   it('cuts a group with more than MAX_CHILDREN children into sections', () => {
@@ -76,13 +82,14 @@ describe('graph view: structure and layout', function () {
     writeFileSync(file, syntheticTransformer({ nodes: 10_000 }));
     const service = new GraphService({ poolSize: 2 });
     try {
-      const r = await service.open({ path: file });
+      const opened = await service.open({ path: file });
+      const r = { ...opened, scene: unpackScene(opened.scene) };
       assert.ok(r.scene.totalNodes >= 10_000);
       assert.ok(r.scene.nodes.length <= 400, `${r.scene.nodes.length} boxes`);
       const layers = r.scene.nodes.filter((n) => /^g\/transformer\/h\.\d+$/.test(n.id));
       assert.ok(layers.length > 100 && layers.every((n) => !n.expanded && n.count === 32));
       // Expanding one layer lays out only that layer (and re-places its parent).
-      const expanded = await service.layout({ path: file, expanded: [...r.scene.expanded, 'g/transformer/h.7'] });
+      const expanded = unpackScene(await service.layout({ path: file, expanded: [...r.scene.expanded, 'g/transformer/h.7'] }));
       assert.equal(expanded.nodes.length, r.scene.nodes.length + 6);
       const frame = expanded.nodes.find((n) => n.id === 'g/transformer/h.7')!;
       assert.ok(frame.expanded);
@@ -117,6 +124,40 @@ describe('graph view: structure and layout', function () {
       assert.ok(Math.abs(e.points[e.points.length - 1] - b.y) < 1, `${e.from} -> ${e.to} ends at the target`);
     }
     for (let i = 0; i < scene.nodes.length; i++) for (let j = i + 1; j < scene.nodes.length; j++) assert.ok(!overlaps(scene.nodes[i], scene.nodes[j]));
+  });
+
+  it('packs a scene for the wire and unpacks the same scene', () => {
+    const scene: GraphScene = {
+      nodes: [
+        { id: 'i:x', kind: 'input', label: 'x', sub: 'input', x: 10.3, y: 0, w: 90, h: 38, depth: 0 },
+        { id: 'g/enc', kind: 'group', label: 'enc', sub: '4 nodes', x: 0, y: 60.123, w: 300, h: 200, depth: 0, expanded: true, count: 4 },
+        { id: 'n0', kind: 'op', label: 'If', name: '', opType: 'If', domain: 'ai.onnx', x: 20, y: 100, w: 56, h: 26, depth: 1, steps: [{ label: 'then_branch', step: { kind: 'attribute', node: 0, attribute: 'then_branch', index: 0 } }] },
+        { id: 'n1', kind: 'op', label: 'Relu', name: '/enc/Relu ünïcode "q"', opType: 'Relu', x: 20, y: 160, w: 56, h: 26, depth: 1 },
+        { id: 'o:y', kind: 'output', label: 'y', sub: 'output', x: 0, y: 300, w: 90, h: 38, depth: 0 },
+      ],
+      edges: [
+        { from: 'i:x', to: 'n0', label: 'x', points: [55, 38, 48, 100] },
+        { from: 'n0', to: 'n1', label: '2 tensors', points: [48, 126, 40, 140, 48, 160] },
+        { from: 'n1', to: 'o:y', label: 'y', points: [] },
+      ],
+      width: 300.5,
+      height: 338,
+      expanded: ['g/enc'],
+      totalNodes: 2,
+      layoutMs: 3,
+    };
+    const packed = packScene(scene);
+    // Crosses JSON (LSP) as a handful of strings.
+    const back = unpackScene(JSON.parse(JSON.stringify(packed)));
+    const rounded = (v: number) => Math.round(v * 16) / 16;
+    assert.deepEqual(back, {
+      ...scene,
+      nodes: scene.nodes.map((n) => ({ ...n, x: rounded(n.x), y: rounded(n.y) })),
+      edges: scene.edges.map((e) => ({ ...e, points: e.points.map(rounded) })),
+    });
+    assert.deepEqual(unpackScene(packScene({ ...scene, nodes: [], edges: [] })).nodes, []);
+    assert.throws(() => unpackScene({ ...packed, nodeCount: 6 }), /do not match/);
+    assert.throws(() => packScene({ ...scene, edges: [{ from: 'n0', to: 'n9', label: '', points: [] }] }), /n9/);
   });
 
   it('lays out groups of the same shape once, and answers each with its own ids', async () => {

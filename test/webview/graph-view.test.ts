@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GraphScene, WebviewToHostMessage } from '../../protocol/graph';
+import { unpackScene, type GraphScene, type WebviewToHostMessage } from '../../protocol/graph';
 import { decodeModelFile } from '../../server/src/onnx/decode';
 import { Harness, MODELS, type GraphHook, type ViewerPage } from './harness';
 import { syntheticTransformer } from './synthetic-model';
@@ -278,6 +278,35 @@ describe('graph view (headless Chromium)', function () {
       assert.deepEqual(view, state.view);
     } finally {
       await w.close();
+    }
+  });
+
+  it('receives scenes packed and unpacks in the page the scene the server laid out', async () => {
+    // Every group of a 1,000-node transformer open: about 1,400 boxes and their routed edges.
+    const file = join(tmp, 'gpt-packed.onnx');
+    writeFileSync(file, syntheticTransformer({ nodes: 1000 }));
+    const packed = await harness.handlers['mlHygiene/graph/layout']({ path: file, expanded: harness.service.groupIds({ path: file }) });
+    // Unpacked here with Node's Buffer; in the page with the browser's base64 decoding.
+    const expected = unpackScene(packed);
+    assert.ok(expected.nodes.length > 1000 && expected.edges.length > 1000);
+    assert.ok(expected.nodes.some((n) => n.expanded) && expected.nodes.some((n) => n.name));
+    const v = await harness.newPage();
+    const layout = harness.handlers['mlHygiene/graph/layout'];
+    try {
+      assert.equal(await v.open(file), 'ready');
+      harness.handlers['mlHygiene/graph/layout'] = async () => packed;
+      await v.page.click('button.tool:text("Collapse")');
+      await v.page.waitForFunction((n) => Number(document.body.dataset.sceneNodes) === n && document.body.dataset.state === 'ready', expected.nodes.length);
+      assert.deepEqual(await scene(v), expected);
+      // Boxes are where the server put them: select one by clicking it.
+      const op = expected.nodes.find((n) => n.kind === 'op' && n.name === '/transformer/h.1/attn/Softmax')!;
+      const p = await centered(v, op.id);
+      await v.page.mouse.click(p.x, p.y);
+      await v.page.waitForSelector(`.details-node[data-node-id="${op.id}"]`);
+      assert.deepEqual(v.errors, []);
+    } finally {
+      harness.handlers['mlHygiene/graph/layout'] = layout;
+      await v.close();
     }
   });
 

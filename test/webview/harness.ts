@@ -51,14 +51,91 @@ const DARK_THEME: Record<string, string> = {
   '--vscode-charts-blue': '#3794ff',
 };
 
+/** VS Code's Light Modern colours for the same variables. */
+const LIGHT_THEME: Record<string, string> = {
+  '--vscode-font-family': DARK_THEME['--vscode-font-family'],
+  '--vscode-font-size': '13px',
+  '--vscode-editor-font-family': DARK_THEME['--vscode-editor-font-family'],
+  '--vscode-foreground': '#3b3b3b',
+  '--vscode-editor-background': '#ffffff',
+  '--vscode-editor-foreground': '#3b3b3b',
+  '--vscode-descriptionForeground': '#3b3b3b',
+  '--vscode-editorLineNumber-foreground': '#6e7681',
+  '--vscode-editorWidget-background': '#f8f8f8',
+  '--vscode-editorWidget-border': '#e5e5e5',
+  '--vscode-sideBar-background': '#f8f8f8',
+  '--vscode-panel-border': '#e5e5e5',
+  '--vscode-badge-background': '#cccccc',
+  '--vscode-badge-foreground': '#3b3b3b',
+  '--vscode-focusBorder': '#005fb8',
+  '--vscode-editorOverviewRuler-findMatchForeground': '#d186167e',
+  '--vscode-textLink-foreground': '#005fb8',
+  '--vscode-button-background': '#005fb8',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-secondaryBackground': '#e5e5e5',
+  '--vscode-button-secondaryForeground': '#3b3b3b',
+  '--vscode-input-background': '#ffffff',
+  '--vscode-input-foreground': '#3b3b3b',
+  '--vscode-input-border': '#cecece',
+  '--vscode-textPreformat-foreground': '#3b3b3b',
+  '--vscode-errorForeground': '#f85149',
+  '--vscode-charts-blue': '#1a85ff',
+};
+
+/** VS Code's Dark High Contrast colours: black, white text, borders everywhere. */
+const HC_DARK_THEME: Record<string, string> = {
+  '--vscode-font-family': DARK_THEME['--vscode-font-family'],
+  '--vscode-font-size': '13px',
+  '--vscode-editor-font-family': DARK_THEME['--vscode-editor-font-family'],
+  '--vscode-foreground': '#ffffff',
+  '--vscode-editor-background': '#000000',
+  '--vscode-editor-foreground': '#ffffff',
+  '--vscode-descriptionForeground': '#ffffffb3',
+  '--vscode-editorLineNumber-foreground': '#ffffff',
+  '--vscode-editorWidget-background': '#0c141f',
+  '--vscode-editorWidget-border': '#6fc3df',
+  '--vscode-sideBar-background': '#000000',
+  '--vscode-panel-border': '#6fc3df',
+  '--vscode-badge-background': '#000000',
+  '--vscode-badge-foreground': '#ffffff',
+  '--vscode-contrastBorder': '#6fc3df',
+  '--vscode-contrastActiveBorder': '#f38518',
+  '--vscode-focusBorder': '#f38518',
+  '--vscode-editorOverviewRuler-findMatchForeground': '#ab5a00',
+  '--vscode-textLink-foreground': '#21a6ff',
+  '--vscode-button-background': '#000000',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-border': '#6fc3df',
+  '--vscode-button-secondaryForeground': '#ffffff',
+  '--vscode-input-background': '#000000',
+  '--vscode-input-foreground': '#ffffff',
+  '--vscode-input-border': '#6fc3df',
+  '--vscode-textPreformat-foreground': '#ffd700',
+  '--vscode-errorForeground': '#f48771',
+  '--vscode-charts-blue': '#3794ff',
+};
+
+/** A VS Code colour theme as a webview sees it: the body's class and the CSS variables. */
+export interface WebviewTheme {
+  name: string;
+  bodyClass: 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast' | 'vscode-high-contrast-light';
+  vars: Record<string, string>;
+}
+
+export const THEMES = {
+  dark: { name: 'dark', bodyClass: 'vscode-dark', vars: DARK_THEME },
+  light: { name: 'light', bodyClass: 'vscode-light', vars: LIGHT_THEME },
+  highContrast: { name: 'high-contrast', bodyClass: 'vscode-high-contrast', vars: HC_DARK_THEME },
+} satisfies Record<string, WebviewTheme>;
+
 export function ensureBundle(): void {
   if (existsSync(BUNDLE)) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0 || !existsSync(BUNDLE)) throw new Error('building the webview bundle failed');
 }
 
-function pageHtml(nonce: string): string {
-  const style = Object.entries(DARK_THEME).map(([k, v]) => `${k}: ${v};`).join(' ');
+function pageHtml(nonce: string, theme: WebviewTheme = THEMES.dark): string {
+  const style = Object.entries(theme.vars).map(([k, v]) => `${k}: ${v};`).join(' ');
   const css = pathToFileURL(join(ROOT, 'dist', 'webviews', 'graph.main.css')).href;
   const js = pathToFileURL(BUNDLE).href;
   // The same policy as client/src/model-editor.ts, with file: standing in for the webview's resource origin.
@@ -66,7 +143,7 @@ function pageHtml(nonce: string): string {
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="stylesheet" href="${css}"><title>graph</title></head>
-<body class="vscode-dark" data-theme-vars="${style.replace(/"/g, '&quot;')}">
+<body class="${theme.bodyClass}" data-theme-vars="${style.replace(/"/g, '&quot;')}">
 <script nonce="${nonce}">
   for (const decl of document.body.dataset.themeVars.split(';')) {
     const i = decl.indexOf(':');
@@ -119,7 +196,8 @@ export class Harness {
     await this.service.dispose();
   }
 
-  async newPage(viewport = { width: 1400, height: 900 }): Promise<ViewerPage> {
+  /** A page with the webview; `theme` is VS Code's Dark Modern unless given. */
+  async newPage(viewport = { width: 1400, height: 900 }, theme?: WebviewTheme): Promise<ViewerPage> {
     const page = await this.browser.newPage({ viewport });
     const sent: WebviewToHostMessage[] = [];
     const errors: string[] = [];
@@ -140,7 +218,7 @@ export class Harness {
     });
     const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64');
     const file = join(RESULTS, `.graph-page-${process.pid}.html`);
-    writeFileSync(file, pageHtml(nonce));
+    writeFileSync(file, pageHtml(nonce, theme));
     await page.goto(pathToFileURL(file).href);
     const viewer: ViewerPage = {
       page,
@@ -174,7 +252,7 @@ export interface GraphHook {
   scene(): import('../../protocol/graph').GraphScene | undefined;
   view(): { x: number; y: number; scale: number };
   setView(v: { x: number; y: number; scale: number }): void;
-  stats(): { nodes: number; edges: number; ms: number };
+  stats(): { nodes: number; edges: number; ms: number; labels?: { id: string; text: string; x: number; y: number; w: number; h: number }[] };
   frameTimes(): number[];
   screenPosition(id: string): { x: number; y: number; toggleX: number; toggleY: number } | undefined;
   exportSvg(): string;

@@ -261,19 +261,19 @@ export class GraphLayouter {
     let edges = this.childEdges.get(g);
     if (edges) return edges;
     const { items } = this.s;
-    // Map every item of the subtree to the child of g that holds it.
-    const childOf = new Map<number, number>();
-    const stack: [number, number][] = items[g].children.map((c) => [c, c]);
-    while (stack.length) {
-      const [item, top] = stack.pop()!;
-      childOf.set(item, top);
-      for (const c of items[item].children) stack.push([c, top]);
-    }
+    // The child of g that holds an item: a walk up its parents (as deep as the name scopes).
+    const childOf = (item: number): number | undefined => {
+      for (let x = item; x >= 0; x = items[x].parent) if (items[x].parent === g) return x;
+      return undefined;
+    };
     const seen = new Set<string>();
     edges = [];
     const { edgeFrom, edgeTo } = this.s;
-    for (let e = 0; e < edgeFrom.length; e++) {
-      let a = childOf.get(edgeFrom[e]), b = childOf.get(edgeTo[e]);
+    const touching = this.edgesTouching(g);
+    const n = touching ? touching.length : edgeFrom.length;
+    for (let k = 0; k < n; k++) {
+      const e = touching ? touching[k] : k;
+      let a = childOf(edgeFrom[e]), b = childOf(edgeTo[e]);
       if (a === undefined && b === undefined) continue;
       if (g !== 0) {
         a ??= IN_PORT;
@@ -287,6 +287,84 @@ export class GraphLayouter {
     }
     this.childEdges.set(g, edges);
     return edges;
+  }
+
+  /**
+   * Items in pre-order (a group's subtree is the range [enter, exit) of its own number)
+   * and the graph's edges sorted by the number of their source and of their target, so
+   * that a group finds the edges with an end inside it by two binary searches instead of
+   * a pass over every edge of the graph (1,200 groups x 20,000 edges to expand all of a
+   * 10,000-node model).
+   */
+  private tree?: { enter: Int32Array; exit: Int32Array; bySource: Int32Array; sourceKey: Int32Array; byTarget: Int32Array; targetKey: Int32Array };
+
+  private treeIndex(): NonNullable<GraphLayouter['tree']> {
+    if (this.tree) return this.tree;
+    const { items, edgeFrom, edgeTo } = this.s;
+    const enter = new Int32Array(items.length).fill(-1);
+    const exit = new Int32Array(items.length).fill(-1);
+    const order: number[] = [];
+    const stack = [0];
+    while (stack.length) {
+      const item = stack.pop()!;
+      enter[item] = order.length;
+      order.push(item);
+      const children = items[item].children;
+      for (let k = children.length - 1; k >= 0; k--) stack.push(children[k]);
+    }
+    const size = new Int32Array(items.length);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const item = order[i];
+      size[item] += 1;
+      if (items[item].parent >= 0) size[items[item].parent] += size[item];
+      exit[item] = enter[item] + size[item];
+    }
+    // Counting sort of the edges by the pre-order number of one end.
+    const sortBy = (end: Int32Array): { by: Int32Array; key: Int32Array } => {
+      const start = new Int32Array(order.length + 1);
+      for (let e = 0; e < end.length; e++) start[enter[end[e]] + 1]++;
+      for (let k = 1; k <= order.length; k++) start[k] += start[k - 1];
+      const by = new Int32Array(end.length), key = new Int32Array(end.length);
+      for (let e = 0; e < end.length; e++) {
+        const at = start[enter[end[e]]]++;
+        by[at] = e;
+        key[at] = enter[end[e]];
+      }
+      return { by, key };
+    };
+    const source = sortBy(edgeFrom), target = sortBy(edgeTo);
+    this.tree = { enter, exit, bySource: source.by, sourceKey: source.key, byTarget: target.by, targetKey: target.key };
+    return this.tree;
+  }
+
+  /**
+   * Indices of the edges with at least one end inside g, in the graph's edge order; null for
+   * every edge, when g holds most of the graph (the top levels of a default view).
+   */
+  private edgesTouching(g: number): Int32Array | null {
+    if (this.s.items[g].count * 2 >= this.s.body.nodes.length) return null;
+    const { enter, exit, bySource, sourceKey, byTarget, targetKey } = this.treeIndex();
+    const lo = enter[g], hi = exit[g];
+    const first = (key: Int32Array): number => {
+      let a = 0, b = key.length;
+      while (a < b) {
+        const m = (a + b) >>> 1;
+        if (key[m] < lo) a = m + 1;
+        else b = m;
+      }
+      return a;
+    };
+    const found: number[] = [];
+    for (let k = first(sourceKey); k < sourceKey.length && sourceKey[k] < hi; k++) found.push(bySource[k]);
+    const { edgeFrom } = this.s;
+    for (let k = first(targetKey); k < targetKey.length && targetKey[k] < hi; k++) {
+      const e = byTarget[k];
+      const from = enter[edgeFrom[e]];
+      // Edges with both ends inside were found by their source.
+      if (from < lo || from >= hi) found.push(e);
+    }
+    // The graph's edge order, as the layout (model order) and the caches' keys expect.
+    return Int32Array.from(found).sort();
   }
 
   /** Size of a child as drawn in its parent's layout. */

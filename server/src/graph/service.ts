@@ -26,7 +26,7 @@ import type {
   SourceLocation,
   TensorLink,
 } from '../../../protocol/graph';
-import { graphRefKey } from '../../../protocol/graph';
+import { graphRefKey, packScene, type PackedScene } from '../../../protocol/graph';
 import type { TensorStats, ValueSummary, ValueTypeSummary } from '../../../protocol/model';
 import { decodeModelFile } from '../onnx/decode';
 import { dataTypeName } from '../onnx/data-types';
@@ -130,8 +130,11 @@ export class GraphService {
         crumbs.push({ label: `ƒ ${f.domain ? `${f.domain}.` : ''}${f.name}`, graph: [...steps] });
       }
     }
-    const initializers = new Set(graph.initializer.map((t) => t.name));
-    for (const s of graph.sparseInitializer) if (s.values) initializers.add(s.values.name);
+    // Graph inputs that are initializers too (IR < 4): a set of the few inputs, not of every weight.
+    const inputNames = new Set(graph.input.map((v) => v.name));
+    const initializers = new Set<string>();
+    for (const t of graph.initializer) if (inputNames.has(t.name)) initializers.add(t.name);
+    for (const s of graph.sparseInitializer) if (s.values && inputNames.has(s.values.name)) initializers.add(s.values.name);
     const body: GraphBody = {
       name: graph.name,
       nodes: graph.node,
@@ -184,12 +187,12 @@ export class GraphService {
     const g = this.resolveGraph(m, params.graph);
     const t2 = performance.now();
     const expanded = params.expanded ?? defaultExpanded(g.structure);
-    const scene = await this.sceneOf(g, expanded);
+    const scene = packScene(await this.sceneOf(g, expanded));
     return { model: this.properties(m, g), graph: params.graph ?? [], breadcrumbs: g.crumbs, scene, timings: { decodeMs: Math.round(t1 - t0), structureMs: Math.round(t2 - t1) } };
   }
 
-  async layout(params: GraphTarget & { expanded: string[] }): Promise<GraphScene> {
-    return this.sceneOf(this.target(params).g, params.expanded);
+  async layout(params: GraphTarget & { expanded: string[] }): Promise<PackedScene> {
+    return packScene(await this.sceneOf(this.target(params).g, params.expanded));
   }
 
   private async sceneOf(g: OpenGraph, expanded: string[]): Promise<GraphScene> {
@@ -283,10 +286,12 @@ export class GraphService {
       const label = it.kind === 'op' ? g.body.nodes[it.node!].name || `${it.label} #${it.node}` : it.label;
       matches.push({ id: it.id, label, matched, ancestors: ancestorsOf(g.structure, item) });
     };
-    for (const [id, item] of g.structure.byId) {
-      const it = g.structure.items[item];
+    // Items in graph order: inputs, nodes (between their groups), outputs.
+    const items = g.structure.items;
+    for (let item = 0; item < items.length; item++) {
+      const it = items[item];
       if (it.kind === 'input' || it.kind === 'output') {
-        if (id.slice(2).toLowerCase().includes(q)) push(item, 'name');
+        if (it.id.slice(2).toLowerCase().includes(q)) push(item, 'name');
         continue;
       }
       if (it.kind !== 'op') continue;

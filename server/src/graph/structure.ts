@@ -18,6 +18,7 @@ export interface GraphBody {
   /** Graph inputs that are not initializers. */
   inputs: readonly string[];
   outputs: readonly string[];
+  /** Graph inputs that are initializers too (the IR < 4 convention): left out of `inputs`. */
   initializers: ReadonlySet<string>;
 }
 
@@ -42,11 +43,53 @@ export interface Item {
   h: number;
 }
 
+/**
+ * Scene id -> item index. Ops (`n<index>`, most of the items) are found through the graph's
+ * node order, without a map entry each: on a 100,000-node graph a string-keyed entry for
+ * each of its 137,000 items was about a tenth of the grouping's time.
+ */
+export class ItemIds {
+  private readonly named = new Map<string, number>();
+
+  constructor(private readonly leafOfNode: Int32Array) {}
+
+  /** The node index of an op id (`n` and a decimal without leading zeros), or -1. */
+  private nodeIndex(id: string): number {
+    if (id.length < 2 || id.length > 11 || id.charCodeAt(0) !== 110 /* n */) return -1;
+    if (id.charCodeAt(1) === 48 /* 0 */ && id.length > 2) return -1;
+    let index = 0;
+    for (let i = 1; i < id.length; i++) {
+      const d = id.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return -1;
+      index = index * 10 + d;
+    }
+    return index < this.leafOfNode.length ? index : -1;
+  }
+
+  get(id: string): number | undefined {
+    const node = this.nodeIndex(id);
+    return node >= 0 ? this.leafOfNode[node] : this.named.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Groups, inputs and outputs (op ids are fixed by the node order). */
+  set(id: string, item: number): void {
+    this.named.set(id, item);
+  }
+
+  delete(id: string): boolean {
+    return this.named.delete(id);
+  }
+}
+
 export interface GraphStructure {
   body: GraphBody;
   items: Item[];
   /** Scene id -> item index. */
-  byId: Map<string, number>;
+  byId: ItemIds;
   /** Edges between leaf items (ops, inputs, outputs), one per tensor and consumer. */
   edgeFrom: Int32Array;
   edgeTo: Int32Array;
@@ -97,82 +140,130 @@ export const OP_HEIGHT = 26;
 export const GROUP_HEIGHT = 42;
 export const IO_HEIGHT = 38;
 
+/** Op box sizes by op type: a graph has a few dozen op types and up to millions of nodes. */
+const opSizes = new Map<string, { w: number; h: number }>();
 function sizeOp(opType: string): { w: number; h: number } {
-  return { w: Math.max(56, Math.min(220, textWidth(opType) + 24)), h: OP_HEIGHT };
+  let size = opSizes.get(opType);
+  if (!size) opSizes.set(opType, (size = { w: Math.max(56, Math.min(220, textWidth(opType) + 24)), h: OP_HEIGHT }));
+  return size;
 }
 
 function sizeBox(label: string, sub: string, h: number): { w: number; h: number } {
   return { w: Math.max(90, Math.min(280, Math.max(textWidth(label), textWidth(sub)) + 28)), h };
 }
 
+/** Children of every leaf (ops, inputs, outputs): one shared, frozen empty list. */
+const NO_CHILDREN: number[] = Object.freeze([]) as unknown as number[];
+
+/**
+ * Every item is made here, with all fields in one order, so that the loops over items
+ * (here, in the layout and in the service) see one object shape.
+ */
+function makeItem(id: string, kind: ItemKind, label: string, sub: string | undefined, parent: number, children: number[], count: number, order: number, node: number | undefined, w: number, h: number): Item {
+  return { id, kind, label, sub, parent, children, count, order, node, w, h };
+}
+
 export function buildStructure(body: GraphBody): GraphStructure {
-  const items: Item[] = [{ id: 'g', kind: 'group', label: body.name || 'graph', parent: -1, children: [], count: 0, order: -1, w: 0, h: 0 }];
-  const byId = new Map<string, number>([['g', 0]]);
+  const nodes = body.nodes;
+  const items: Item[] = [makeItem('g', 'group', body.name || 'graph', undefined, -1, [], 0, -1, undefined, 0, 0)];
+  const leafOfNode = new Int32Array(nodes.length);
+  const byId = new ItemIds(leafOfNode);
+  byId.set('g', 0);
   const groupOf = new Map<string, number>([['', 0]]);
+  // Parents, counts and orders of the items as they are made, for the bottom-up pass below.
+  const parentOf: number[] = [-1], count: number[] = [0], order: number[] = [-1], inputs: boolean[] = [false], groups: number[] = [0], group: boolean[] = [true];
   const add = (item: Item): number => {
     const index = items.length;
     items.push(item);
-    byId.set(item.id, index);
+    if (item.kind !== 'op') byId.set(item.id, index);
     if (item.parent >= 0) items[item.parent].children.push(index);
+    parentOf.push(item.parent);
+    count.push(item.count);
+    order.push(item.order);
+    inputs.push(item.kind === 'input');
+    group.push(item.kind === 'group');
+    if (item.kind === 'group') groups.push(index);
     return index;
   };
   for (const name of body.inputs) {
     const sub = 'input';
-    add({ id: `i:${name}`, kind: 'input', label: shorten(name), sub, parent: 0, children: [], count: 0, order: -1, ...sizeBox(shorten(name), sub, IO_HEIGHT) });
+    const box = sizeBox(shorten(name), sub, IO_HEIGHT);
+    add(makeItem(`i:${name}`, 'input', shorten(name), sub, 0, NO_CHILDREN, 0, -1, undefined, box.w, box.h));
   }
-  const leafOfNode = new Int32Array(body.nodes.length);
-  body.nodes.forEach((node, index) => {
+  // The previous node's scope prefix and group: consecutive nodes mostly share a scope.
+  let lastPrefix = '';
+  let lastParent = 0;
+  for (let index = 0; index < nodes.length; index++) {
+    const node = nodes[index];
+    const name = node.name;
     // Nodes of one scope share the name's prefix: one lookup per node, the walk only for a new prefix.
-    const slash = node.name.lastIndexOf('/');
-    const prefix = slash > 0 ? node.name.slice(0, slash) : '';
-    let parent = groupOf.get(prefix);
+    const slash = name.lastIndexOf('/');
+    let parent: number | undefined;
+    if (slash > 0 && slash === lastPrefix.length && name.startsWith(lastPrefix)) parent = lastParent;
+    else if (slash <= 0) parent = 0;
+    const prefix = parent === undefined ? name.slice(0, slash) : slash > 0 ? lastPrefix : '';
+    parent ??= groupOf.get(prefix);
     if (parent === undefined) {
       parent = 0;
       let key = '';
-      for (const scope of scopesOf(node.name)) {
+      for (const scope of scopesOf(name)) {
         key += `/${scope}`;
         let g = groupOf.get(key);
         if (g === undefined) {
-          g = add({ id: `g${key}`, kind: 'group', label: scope, parent, children: [], count: 0, order: index, w: 0, h: 0 });
+          g = add(makeItem(`g${key}`, 'group', scope, undefined, parent, [], 0, index, undefined, 0, 0));
           groupOf.set(key, g);
         }
         parent = g;
       }
       groupOf.set(prefix, parent);
     }
-    leafOfNode[index] = add({ id: `n${index}`, kind: 'op', label: node.opType, parent, children: [], count: 1, order: index, node: index, ...sizeOp(node.opType) });
-  });
+    if (slash > 0) {
+      lastPrefix = prefix;
+      lastParent = parent;
+    }
+    const size = sizeOp(node.opType);
+    leafOfNode[index] = add(makeItem(`n${index}`, 'op', node.opType, undefined, parent, NO_CHILDREN, 1, index, index, size.w, size.h));
+  }
   for (const name of body.outputs) {
     const sub = 'output';
-    add({ id: `o:${name}`, kind: 'output', label: shorten(name), sub, parent: 0, children: [], count: 0, order: Number.MAX_SAFE_INTEGER, ...sizeBox(shorten(name), sub, IO_HEIGHT) });
+    const box = sizeBox(shorten(name), sub, IO_HEIGHT);
+    add(makeItem(`o:${name}`, 'output', shorten(name), sub, 0, NO_CHILDREN, 0, Number.MAX_SAFE_INTEGER, undefined, box.w, box.h));
   }
 
-  // Counts and orders, bottom-up (children always come after their parent in `items`).
+  // Counts and orders, bottom-up (children always come after their parent in `items`), in
+  // flat arrays: a pass over 137,000 item objects scattered in the heap costs more than this.
   for (let i = items.length - 1; i > 0; i--) {
-    const item = items[i];
-    const parent = items[item.parent];
-    parent.count += item.count;
-    if (item.kind !== 'input' && (parent.order < 0 || item.order < parent.order)) parent.order = item.order;
+    const p = parentOf[i];
+    count[p] += count[i];
+    if (!inputs[i] && (order[p] < 0 || order[i] < order[p])) order[p] = order[i];
   }
+  for (const g of groups) {
+    items[g].count = count[g];
+    items[g].order = order[g];
+  }
+  // The passes below read the flat arrays and the groups' objects only: a graph's items are
+  // mostly ops, whose objects lie scattered in the heap, and a read of each costs more than
+  // the rest of the pass.
+  const isGroup = (item: number): boolean => group[item];
   // A group with a single child is replaced by that child.
   const hoist = (g: number): void => {
     const item = items[g];
     item.children = item.children.map((c) => {
       let child = c;
-      while (items[child].kind === 'group' && items[child].children.length === 1) {
+      while (isGroup(child) && items[child].children.length === 1) {
         byId.delete(items[child].id);
         child = items[child].children[0];
       }
-      items[child].parent = g;
+      if (child !== c) items[child].parent = g;
       return child;
     });
-    for (const c of item.children) if (items[c].kind === 'group') hoist(c);
+    for (const c of item.children) if (isGroup(c)) hoist(c);
   };
   hoist(0);
   // Children in graph order; big groups cut into sections.
   const sectionize = (g: number): void => {
     const item = items[g];
-    item.children.sort((a, b) => items[a].order - items[b].order);
+    item.children.sort((a, b) => order[a] - order[b]);
     while (item.children.length > MAX_CHILDREN) {
       const n = item.children.length;
       const size = Math.ceil(n / Math.ceil(n / MAX_CHILDREN));
@@ -181,50 +272,68 @@ export function buildStructure(body: GraphBody): GraphStructure {
         const members = item.children.slice(start, start + size);
         const first = items[members[0]].label, last = items[members[members.length - 1]].label;
         const index = items.length;
-        const count = members.reduce((s, m) => s + items[m].count, 0);
-        items.push({ id: `${item.id}#${k}`, kind: 'group', label: `${first} … ${last}`, parent: g, children: members, count, order: items[members[0]].order, w: 0, h: 0 });
+        const total = members.reduce((sum, m) => sum + count[m], 0);
+        items.push(makeItem(`${item.id}#${k}`, 'group', `${first} … ${last}`, undefined, g, members, total, order[members[0]], undefined, 0, 0));
         byId.set(items[index].id, index);
+        count.push(total);
+        order.push(order[members[0]]);
+        groups.push(index);
+        group.push(true);
         for (const m of members) items[m].parent = index;
         sections.push(index);
       }
       item.children = sections;
     }
-    for (const c of item.children) if (items[c].kind === 'group') sectionize(c);
+    for (const c of item.children) if (isGroup(c)) sectionize(c);
   };
   sectionize(0);
-  for (const item of items) {
-    if (item.kind !== 'group' || item.parent < 0) continue;
-    item.sub = `${COUNT_FORMAT.format(item.count)} node${item.count === 1 ? '' : 's'}`;
+  // Groups of one size (the layers of a model) share their count's text.
+  const subs = new Map<number, string>();
+  for (const g of groups) {
+    const item = items[g];
+    if (item.parent < 0) continue;
+    let sub = subs.get(item.count);
+    if (sub === undefined) subs.set(item.count, (sub = `${COUNT_FORMAT.format(item.count)} node${item.count === 1 ? '' : 's'}`));
+    item.sub = sub;
     item.label = shorten(item.label, 40);
     // Group labels are bold and share the row with the expand toggle.
-    Object.assign(item, sizeBox(item.label, item.sub, GROUP_HEIGHT));
-    item.w = Math.min(300, Math.max(item.w, Math.ceil(textWidth(item.label) * 1.12) + 48));
+    const box = sizeBox(item.label, item.sub, GROUP_HEIGHT);
+    item.w = Math.min(300, Math.max(box.w, Math.ceil(textWidth(item.label) * 1.12) + 48));
+    item.h = box.h;
   }
 
   // Dataflow edges between leaves.
   const producer = new Map<string, number>();
   for (const name of body.inputs) producer.set(name, byId.get(`i:${name}`)!);
-  body.nodes.forEach((node, index) => {
-    for (const out of node.output) if (out) producer.set(out, leafOfNode[index]);
-  });
-  const from: number[] = [], to: number[] = [], tensor: string[] = [];
+  for (let index = 0; index < nodes.length; index++) {
+    const outputs = nodes[index].output;
+    for (let k = 0; k < outputs.length; k++) if (outputs[k]) producer.set(outputs[k], leafOfNode[index]);
+  }
+  // Sized for one edge per input; trimmed at the end.
+  let edges = 0;
+  for (let index = 0; index < nodes.length; index++) edges += nodes[index].input.length;
+  edges += body.outputs.length;
+  const from = new Int32Array(edges), to = new Int32Array(edges);
+  const tensor: string[] = [];
+  let e = 0;
   const link = (name: string, consumer: number): void => {
     const p = producer.get(name);
     if (p === undefined || p === consumer) return;
-    from.push(p);
-    to.push(consumer);
+    from[e] = p;
+    to[e] = consumer;
     tensor.push(name);
+    e++;
   };
-  body.nodes.forEach((node, index) => {
-    const inputs = node.input;
+  for (let index = 0; index < nodes.length; index++) {
+    const inputs = nodes[index].input;
     for (let k = 0; k < inputs.length; k++) {
       const input = inputs[k];
       // The same tensor read twice (x * x) is one edge.
       if (input && inputs.indexOf(input) === k) link(input, leafOfNode[index]);
     }
-  });
+  }
   for (const name of body.outputs) link(name, byId.get(`o:${name}`)!);
-  return { body, items, byId, edgeFrom: Int32Array.from(from), edgeTo: Int32Array.from(to), edgeTensor: tensor, producer };
+  return { body, items, byId, edgeFrom: from.slice(0, e), edgeTo: to.slice(0, e), edgeTensor: tensor, producer };
 }
 
 /** Group ids from the top level down to (not including) the item. */

@@ -281,7 +281,9 @@ export class WireCursor {
     this.ensure(length);
     const from = this.reader.pos;
     this.reader.pos = from + length;
-    return this.window.toString('utf8', from, from + length);
+    // Buffer's own utf8Slice: toString's argument and encoding checks cost as much as the
+    // decoding itself for the short strings (names) that make up most of a graph.
+    return (this.window as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(from, from + length);
   }
 
   /** Skips `length` bytes without reading them. */

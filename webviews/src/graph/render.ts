@@ -20,11 +20,23 @@ export interface Marks {
   profile?: ProfileOverlayNodes;
 }
 
+/** A heat-overlay label as drawn: its node, its text and its box in CSS pixels of the target. */
+export interface DrawnLabel {
+  id: string;
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export interface DrawStats {
   /** Boxes drawn (frames included). */
   nodes: number;
   edges: number;
   ms: number;
+  /** Profile labels drawn (those in view), when a profile is shown and text is readable. */
+  labels?: DrawnLabel[];
 }
 
 export const FONT_SIZE = 12;
@@ -116,6 +128,188 @@ function fitText(ctx: CanvasRenderingContext2D, text: string, max: number): stri
   return text.slice(0, lo) + '…';
 }
 
+// ---- heat-overlay labels ----------------------------------------------------------------
+
+/** Label height, padding, and gap to its node (scene units: labels scale with the view). */
+const LABEL_H = 16;
+const LABEL_PAD = 3;
+const LABEL_GAP = 7;
+/** Margin kept around other boxes (the heat halo reaches 5 out). */
+const HALO = 5;
+
+interface Placed {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+}
+
+export function formatShare(share: number): string {
+  const pct = share * 100;
+  return pct >= 9.95 ? `${pct.toFixed(0)}%` : pct >= 0.05 ? `${pct.toFixed(1)}%` : '<0.1%';
+}
+
+export function formatMs(ms: number): string {
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2)} ms`;
+}
+
+/** Rectangles in a uniform grid, for "does this box touch anything already there". */
+class RectGrid {
+  private readonly cells = new Map<number, number[]>();
+  private readonly rects: number[] = [];
+  constructor(private readonly size = 96) {}
+
+  private *keys(x0: number, y0: number, x1: number, y1: number): Generator<number> {
+    const s = this.size;
+    for (let gx = Math.floor(x0 / s); gx <= Math.floor(x1 / s); gx++)
+      for (let gy = Math.floor(y0 / s); gy <= Math.floor(y1 / s); gy++) yield gx * 1_000_003 + gy;
+  }
+
+  add(x: number, y: number, w: number, h: number): void {
+    const i = this.rects.push(x, y, x + w, y + h) - 4;
+    for (const k of this.keys(x, y, x + w, y + h)) {
+      const list = this.cells.get(k);
+      if (list) list.push(i);
+      else this.cells.set(k, [i]);
+    }
+  }
+
+  hits(x: number, y: number, w: number, h: number): boolean {
+    const r = this.rects;
+    for (const k of this.keys(x, y, x + w, y + h))
+      for (const i of this.cells.get(k) ?? []) if (x < r[i + 2] && x + w > r[i] && y < r[i + 3] && y + h > r[i + 1]) return true;
+    return false;
+  }
+}
+
+/** The edges as line segments in a uniform grid, for "does this box cross an edge". */
+class SegmentGrid {
+  private readonly cells = new Map<number, number[]>();
+  private readonly segs: number[] = [];
+  constructor(private readonly size = 96) {}
+
+  add(x0: number, y0: number, x1: number, y1: number): void {
+    const i = this.segs.push(x0, y0, x1, y1) - 4;
+    const s = this.size;
+    for (let gx = Math.floor(Math.min(x0, x1) / s); gx <= Math.floor(Math.max(x0, x1) / s); gx++)
+      for (let gy = Math.floor(Math.min(y0, y1) / s); gy <= Math.floor(Math.max(y0, y1) / s); gy++) {
+        const k = gx * 1_000_003 + gy;
+        const list = this.cells.get(k);
+        if (list) list.push(i);
+        else this.cells.set(k, [i]);
+      }
+  }
+
+  /** Whether any segment crosses the box (Liang-Barsky clipping). */
+  hits(x: number, y: number, w: number, h: number): boolean {
+    const s = this.size, g = this.segs;
+    for (let gx = Math.floor(x / s); gx <= Math.floor((x + w) / s); gx++)
+      for (let gy = Math.floor(y / s); gy <= Math.floor((y + h) / s); gy++)
+        for (const i of this.cells.get(gx * 1_000_003 + gy) ?? []) {
+          const x0 = g[i], y0 = g[i + 1], dx = g[i + 2] - x0, dy = g[i + 3] - y0;
+          let t0 = 0, t1 = 1, inside = true;
+          for (const [p, q] of [[-dx, x0 - x], [dx, x + w - x0], [-dy, y0 - y], [dy, y + h - y0]]) {
+            if (p === 0) {
+              if (q < 0) inside = false;
+            } else {
+              const t = q / p;
+              if (p < 0) t0 = Math.max(t0, t);
+              else t1 = Math.min(t1, t);
+            }
+            if (!inside || t0 > t1) break;
+          }
+          if (inside && t0 <= t1) return true;
+        }
+    return false;
+  }
+}
+
+/** An edge as drawn (edgePath), flattened to a polyline. */
+function edgePolyline(e: SceneEdge): number[] {
+  const p = e.points;
+  if (p.length !== 4) return p;
+  const dy = Math.max(24, Math.abs(p[3] - p[1]) / 2);
+  const c = [p[0], p[1], p[0], p[1] + dy, p[2], p[3] - dy, p[2], p[3]];
+  const out: number[] = [];
+  for (let k = 0; k <= 8; k++) {
+    const t = k / 8, u = 1 - t;
+    const a = u * u * u, b = 3 * u * u * t, d = 3 * u * t * t, f = t * t * t;
+    out.push(a * c[0] + b * c[2] + d * c[4] + f * c[6], a * c[1] + b * c[3] + d * c[5] + f * c[7]);
+  }
+  return out;
+}
+
+/**
+ * Where each profiled op's label goes, for the whole scene at once (so panning and
+ * zooming never move a label): hottest ops first, each to the first free spot of right
+ * of its box, left of it, then the share alone on either side, below or above; a label
+ * that fits nowhere is left out (its halo still shows the heat). Free means clear of
+ * every box and its halo, of group headers and of the labels placed before it, and
+ * where possible of the edges too (a label hides what it covers). Sizes are
+ * in scene units, as the text scales with the view, so what is free is the same at
+ * every zoom.
+ */
+function placeLabels(ctx: CanvasRenderingContext2D, index: SceneIndex, profile: ProfileOverlayNodes): Map<string, Placed> {
+  const grid = new RectGrid();
+  const ops: { n: SceneNode; ms: number; share: number }[] = [];
+  for (const n of index.boxes) {
+    const p = n.kind === 'op' && n.name ? profile[n.name] : undefined;
+    const m = p || n.kind !== 'op' ? HALO : 2;
+    grid.add(n.x - m, n.y - m, n.w + 2 * m, n.h + 2 * m + (n.kind === 'group' ? 4 : 0));
+    if (p) ops.push({ n, ms: p.ms, share: p.share });
+  }
+  for (const f of index.frames) grid.add(f.x, f.y, f.w, 24);
+  // Edges only near profiled ops matter.
+  const near = new RectGrid();
+  for (const { n } of ops) near.add(n.x - 200, n.y - 40, n.w + 400, n.h + 80);
+  const edges = new SegmentGrid();
+  for (const e of index.scene.edges) {
+    const p = edgePolyline(e);
+    for (let k = 0; k + 3 < p.length; k += 2) {
+      const x0 = Math.min(p[k], p[k + 2]), y0 = Math.min(p[k + 1], p[k + 3]);
+      if (near.hits(x0, y0, Math.abs(p[k + 2] - p[k]), Math.abs(p[k + 3] - p[k + 1]))) edges.add(p[k], p[k + 1], p[k + 2], p[k + 3]);
+    }
+  }
+  ops.sort((a, b) => b.share - a.share || (a.n.id < b.n.id ? -1 : 1));
+  const placed = new Map<string, Placed>();
+  const width = new Map<string, number>();
+  const measure = (text: string) => {
+    let w = width.get(text);
+    if (w === undefined) width.set(text, (w = Math.ceil(ctx.measureText(text).width) + 2 * LABEL_PAD));
+    return w;
+  };
+  for (const { n, ms, share } of ops) {
+    const short = formatShare(share);
+    const full = `${formatMs(ms)} · ${short}`;
+    const cy = n.y + n.h / 2 - LABEL_H / 2;
+    const fw = measure(full), sw = measure(short);
+    const candidates: Placed[] = [
+      { text: full, x: n.x + n.w + LABEL_GAP, y: cy, w: fw },
+      { text: full, x: n.x - LABEL_GAP - fw, y: cy, w: fw },
+      { text: short, x: n.x + n.w + LABEL_GAP, y: cy, w: sw },
+      { text: short, x: n.x - LABEL_GAP - sw, y: cy, w: sw },
+      { text: short, x: n.x + n.w / 2 - sw / 2, y: n.y + n.h + LABEL_GAP, w: sw },
+      { text: short, x: n.x + n.w / 2 - sw / 2, y: n.y - LABEL_GAP - LABEL_H, w: sw },
+    ];
+    const free = candidates.filter((c) => !grid.hits(c.x, c.y, c.w, LABEL_H));
+    const spot = free.find((c) => !edges.hits(c.x + 1, c.y + 1, c.w - 2, LABEL_H - 2)) ?? free[0];
+    if (!spot) continue;
+    placed.set(n.id, spot);
+    grid.add(spot.x - 2, spot.y - 2, spot.w + 4, LABEL_H + 4);
+  }
+  return placed;
+}
+
+const labelCache = new WeakMap<SceneIndex, { profile: ProfileOverlayNodes; font: string; placed: Map<string, Placed> }>();
+
+function heatLabels(ctx: CanvasRenderingContext2D, index: SceneIndex, profile: ProfileOverlayNodes): Map<string, Placed> {
+  const hit = labelCache.get(index);
+  if (hit && hit.profile === profile && hit.font === ctx.font) return hit.placed;
+  const placed = placeLabels(ctx, index, profile);
+  labelCache.set(index, { profile, font: ctx.font, placed });
+  return placed;
+}
+
 export interface DrawTarget {
   ctx: CanvasRenderingContext2D;
   /** CSS pixels of the visible area. */
@@ -140,6 +334,7 @@ export function drawScene(target: DrawTarget, index: SceneIndex, view: View, the
   const showText = s * FONT_SIZE >= 4.5;
   const rounded = s >= 0.35;
   let drawnNodes = 0;
+  let labels: DrawnLabel[] | undefined;
 
   // Frames of expanded groups, outer first.
   ctx.lineWidth = px;
@@ -157,6 +352,23 @@ export function drawScene(target: DrawTarget, index: SceneIndex, view: View, the
     ctx.lineWidth = marks.selected === f.id || marks.highlighted.has(f.id) ? 2 * px : px;
     ctx.stroke();
     ctx.lineWidth = px;
+  }
+
+  // Boxes in view.
+  const drawn: SceneNode[] = [];
+  for (const n of index.boxes) if (visible(n)) drawn.push(n);
+  drawnNodes += drawn.length;
+
+  // Profile heat overlay: a halo behind each profiled op (under the edges, so arrowheads stay visible).
+  if (marks.profile) {
+    for (const n of drawn) {
+      const p = n.kind === 'op' && n.name ? marks.profile[n.name] : undefined;
+      if (!p) continue;
+      ctx.fillStyle = heatColor(p.share, theme.kind);
+      ctx.beginPath();
+      ctx.roundRect(n.x - HALO, n.y - HALO, n.w + 2 * HALO, n.h + 2 * HALO, RADIUS + 4);
+      ctx.fill();
+    }
   }
 
   // Edges, batched into one path.
@@ -181,26 +393,11 @@ export function drawScene(target: DrawTarget, index: SceneIndex, view: View, the
 
   // Boxes, batched per fill colour.
   const byFill = new Map<string, SceneNode[]>();
-  const drawn: SceneNode[] = [];
-  for (const n of index.boxes) {
-    if (!visible(n)) continue;
-    drawn.push(n);
+  for (const n of drawn) {
     const fill = n.kind === 'op' ? opFill(n.opType ?? '') : n.kind === 'group' ? theme.groupFill : theme.ioFill;
     let list = byFill.get(fill);
     if (!list) byFill.set(fill, (list = []));
     list.push(n);
-  }
-  drawnNodes += drawn.length;
-  // Profile heat overlay: a halo behind each profiled op.
-  if (marks.profile) {
-    for (const n of drawn) {
-      const p = n.kind === 'op' && n.name ? marks.profile[n.name] : undefined;
-      if (!p) continue;
-      ctx.fillStyle = heatColor(p.share);
-      ctx.beginPath();
-      ctx.roundRect(n.x - 5, n.y - 5, n.w + 10, n.h + 10, RADIUS + 4);
-      ctx.fill();
-    }
   }
   for (const [fill, list] of byFill) {
     ctx.beginPath();
@@ -211,8 +408,20 @@ export function drawScene(target: DrawTarget, index: SceneIndex, view: View, the
     ctx.fillStyle = fill;
     ctx.fill();
   }
+  // High contrast: every box outlined.
+  if (theme.contrastBorder) {
+    ctx.strokeStyle = theme.contrastBorder;
+    ctx.lineWidth = px;
+    ctx.beginPath();
+    for (const n of drawn) {
+      if (n.kind === 'group') continue;
+      if (rounded) ctx.roundRect(n.x, n.y, n.w, n.h, n.kind === 'input' || n.kind === 'output' ? n.h / 2 : RADIUS);
+      else ctx.rect(n.x, n.y, n.w, n.h);
+    }
+    ctx.stroke();
+  }
   // Group borders (collapsed groups look like stacked cards).
-  ctx.strokeStyle = theme.groupBorder;
+  ctx.strokeStyle = theme.contrastBorder ?? theme.groupBorder;
   ctx.lineWidth = px;
   ctx.beginPath();
   for (const n of drawn) {
@@ -225,14 +434,20 @@ export function drawScene(target: DrawTarget, index: SceneIndex, view: View, the
   }
   ctx.stroke();
 
-  // Selection and highlights.
+  // Selection and highlights: a ring on a band of background, so that it stands out from a heat halo.
   for (const n of drawn) {
     const selected = marks.selected === n.id;
     if (!selected && !marks.highlighted.has(n.id)) continue;
-    ctx.strokeStyle = selected ? theme.focus : theme.highlight;
-    ctx.lineWidth = Math.max(2 * px, 2);
+    const ring = Math.max(2 * px, 2);
+    // Around the halo of a profiled op, else close around the box.
+    const o = marks.profile && n.kind === 'op' && n.name && marks.profile[n.name] ? HALO + 1.5 : 2.5;
     ctx.beginPath();
-    ctx.roundRect(n.x - 2, n.y - 2, n.w + 4, n.h + 4, RADIUS + 2);
+    ctx.roundRect(n.x - o, n.y - o, n.w + 2 * o, n.h + 2 * o, RADIUS + o);
+    ctx.strokeStyle = theme.background;
+    ctx.lineWidth = ring + 2 * px;
+    ctx.stroke();
+    ctx.strokeStyle = selected ? theme.focus : theme.highlight;
+    ctx.lineWidth = ring;
     ctx.stroke();
   }
 
@@ -291,20 +506,25 @@ export function drawScene(target: DrawTarget, index: SceneIndex, view: View, the
     if (marks.profile) {
       ctx.font = small;
       ctx.textAlign = 'left';
-      ctx.fillStyle = theme.foreground;
-      for (const n of drawn) {
-        const p = n.kind === 'op' && n.name ? marks.profile[n.name] : undefined;
-        if (!p) continue;
-        const text = `${p.ms.toFixed(2)} ms · ${(p.share * 100).toFixed(1)}%`;
-        const tw = ctx.measureText(text).width;
+      const placed = heatLabels(ctx, index, marks.profile);
+      labels = [];
+      ctx.lineWidth = px;
+      // By label, not by box: a label can be in view when its op is just outside.
+      for (const [id, l] of placed) {
+        if (l.x > vx1 || l.x + l.w < vx0 || l.y > vy1 || l.y + LABEL_H < vy0) continue;
+        ctx.beginPath();
+        ctx.roundRect(l.x, l.y, l.w, LABEL_H, 3);
         ctx.fillStyle = theme.groupFill;
-        ctx.fillRect(n.x + n.w + 6, n.y + n.h / 2 - 8, tw + 6, 16);
+        ctx.fill();
+        ctx.strokeStyle = theme.contrastBorder ?? theme.groupBorder;
+        ctx.stroke();
         ctx.fillStyle = theme.foreground;
-        ctx.fillText(text, n.x + n.w + 9, n.y + n.h / 2);
+        ctx.fillText(l.text, l.x + LABEL_PAD, l.y + LABEL_H / 2 + 0.5);
+        labels.push({ id, text: l.text, x: view.x + l.x * s, y: view.y + l.y * s, w: l.w * s, h: LABEL_H * s });
       }
     }
   }
-  return { nodes: drawnNodes, edges: drawnEdges, ms: performance.now() - start };
+  return { nodes: drawnNodes, edges: drawnEdges, ms: performance.now() - start, ...(labels ? { labels } : {}) };
 }
 
 /** Whether a scene point on a collapsed group hits its expand toggle (the `+` in its corner). */
