@@ -58,10 +58,39 @@ export class LspTestClient {
     this.connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => this.settings));
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onRequest('workspace/codeLens/refresh', () => {
+      const w = this.refreshWaiters.shift();
+      if (w) w();
+      else this.unawaitedRefreshes++;
+      return null;
+    });
     this.connection.listen();
   }
 
-  static async start(workspace: string | undefined, options: { workDoneProgress?: boolean } = {}): Promise<{ client: LspTestClient; init: InitializeResult }> {
+  /** workspace/codeLens/refresh requests that came and were not awaited, and waiters for the next one. */
+  unawaitedRefreshes = 0;
+  private refreshWaiters: Array<() => void> = [];
+
+  /** Resolves at the next workspace/codeLens/refresh request (at once for one that came and was not awaited yet). */
+  nextRefresh(timeoutMs = 20000): Promise<void> {
+    if (this.unawaitedRefreshes > 0) {
+      this.unawaitedRefreshes--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no workspace/codeLens/refresh within ${timeoutMs} ms\nserver stderr: ${this.stderr}`)), timeoutMs);
+      this.refreshWaiters.push(() => (clearTimeout(timer), resolve()));
+    });
+  }
+
+  /**
+   * Spawns the server and initializes it. `codeLensRefresh` declares
+   * `workspace.codeLens.refreshSupport`; the refresh requests are then counted (see `nextRefresh`).
+   */
+  static async start(
+    workspace: string | undefined,
+    options: { workDoneProgress?: boolean; codeLensRefresh?: boolean } = {},
+  ): Promise<{ client: LspTestClient; init: InitializeResult }> {
     const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspTestClient(child);
     const init = (await client.connection.sendRequest('initialize', {
@@ -69,7 +98,11 @@ export class LspTestClient {
       rootUri: workspace ? pathToFileURL(workspace).href : null,
       workspaceFolders: workspace ? [{ uri: pathToFileURL(workspace).href, name: path.basename(workspace) }] : null,
       capabilities: {
-        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: {
+          configuration: true,
+          didChangeConfiguration: { dynamicRegistration: true },
+          ...(options.codeLensRefresh ? { codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true } } : {}),
+        },
         window: { workDoneProgress: options.workDoneProgress ?? true },
         textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, versionSupport: true } },
       },

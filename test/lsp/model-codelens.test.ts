@@ -4,20 +4,17 @@
  * machine's Python onnx cannot write NodeProto.metadata_props), plus a broken model.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeLens, FileEvent, InitializeResult } from 'vscode-languageserver/node';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
-import { DEFAULT_SETTINGS } from '../../protocol/settings';
 import { Commands } from '../../protocol/commands';
 import type { ShowInGraphArgs } from '../../protocol/graph';
 import { DataType } from '../../server/src/onnx/data-types';
 import { encodeModel, type EntrySpec, type NodeSpec } from '../../server/src/onnx/encode';
 import { moduleMatchesFile } from '../../server/src/lsp/model-codelens';
-import { LspTestClient, SERVER_JS } from '../helpers/lsp-client';
+import { LspTestClient } from '../helpers/lsp-client';
 
 const MODEL_PY = `import torch
 from torch import nn
@@ -169,8 +166,6 @@ describe('"Show in Graph" CodeLens over LSP', function () {
   });
 
   it('without refreshSupport: a model added on disk is in the next lenses, and no refresh is asked for', async () => {
-    const refreshes: unknown[] = [];
-    client.connection.onRequest('workspace/codeLens/refresh', () => (refreshes.push(1), null));
     const uri = pathToFileURL(modelPy).href;
     const before = await lenses(uri);
     assert.ok(!before.some((l) => /added\.onnx/.test(l.command!.title)));
@@ -180,7 +175,7 @@ describe('"Show in Graph" CodeLens over LSP', function () {
     // Within the server's 5 s reuse of the workspace walk: the event is what makes it look again.
     const after = await lenses(uri);
     assert.ok(after.some((l) => l.command!.title === 'Show in Graph (added.onnx)'), after.map((l) => l.command!.title).join(', '));
-    assert.deepEqual(refreshes, []);
+    assert.equal(client.unawaitedRefreshes, 0);
   });
 
   it('matches module paths against file paths', () => {
@@ -192,72 +187,9 @@ describe('"Show in Graph" CodeLens over LSP', function () {
   });
 });
 
-/**
- * A client that declares `workspace.codeLens.refreshSupport` (LspTestClient's does not):
- * the same answers to the server's requests, and a queue of the refresh requests it gets.
- */
-class RefreshingClient {
-  readonly connection: ProtocolConnection;
-  private readonly child = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  /** Refresh requests not yet awaited, and waiters for the next one. */
-  private refreshes = 0;
-  private waiters: Array<() => void> = [];
-  stderr = '';
-
-  constructor() {
-    this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
-    this.child.stderr!.on('data', (d) => (this.stderr += d));
-    this.connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => DEFAULT_SETTINGS));
-    this.connection.onRequest('client/registerCapability', () => null);
-    this.connection.onRequest('window/workDoneProgress/create', () => null);
-    this.connection.onRequest('workspace/codeLens/refresh', () => {
-      const w = this.waiters.shift();
-      if (w) w();
-      else this.refreshes++;
-      return null;
-    });
-    this.connection.listen();
-  }
-
-  async start(workspace: string): Promise<void> {
-    const uri = pathToFileURL(workspace).href;
-    await this.connection.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: uri,
-      workspaceFolders: [{ uri, name: path.basename(workspace) }],
-      capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true } }, window: { workDoneProgress: true } },
-    });
-    await this.connection.sendNotification('initialized', {});
-  }
-
-  /** Resolves at the next refresh request (or at once for one that came and was not awaited yet). */
-  nextRefresh(timeoutMs = 20000): Promise<void> {
-    if (this.refreshes > 0) {
-      this.refreshes--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no workspace/codeLens/refresh within ${timeoutMs} ms\nserver stderr: ${this.stderr}`)), timeoutMs);
-      this.waiters.push(() => (clearTimeout(timer), resolve()));
-    });
-  }
-
-  /** Refresh requests that came and were not awaited. */
-  get unawaited(): number {
-    return this.refreshes;
-  }
-
-  async stop(): Promise<void> {
-    await this.connection.sendRequest('shutdown').catch(() => undefined);
-    await this.connection.sendNotification('exit').catch(() => undefined);
-    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
-    this.connection.dispose();
-  }
-}
-
 describe('"Show in Graph" CodeLens refresh when models change on disk (over LSP)', function () {
   this.timeout(60_000);
-  let client: RefreshingClient;
+  let client: LspTestClient;
   let dir: string;
   let modelPy: string;
   let uri: string;
@@ -267,8 +199,7 @@ describe('"Show in Graph" CodeLens refresh when models change on disk (over LSP)
     modelPy = path.join(dir, 'model.py');
     fs.writeFileSync(modelPy, MODEL_PY);
     fs.writeFileSync(path.join(dir, 'net.onnx'), modelWithSources('/home/alice/project/model.py'));
-    client = new RefreshingClient();
-    await client.start(dir);
+    client = (await LspTestClient.start(dir, { codeLensRefresh: true })).client;
     uri = pathToFileURL(modelPy).href;
     await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: MODEL_PY } });
   });
@@ -301,7 +232,7 @@ describe('"Show in Graph" CodeLens refresh when models change on disk (over LSP)
     await changed('second.onnx', 3);
     await client.nextRefresh();
     assert.deepEqual(await titles(), []);
-    assert.equal(client.unawaited, 0, 'one refresh per change');
+    assert.equal(client.unawaitedRefreshes, 0, 'one refresh per change');
   });
 
   it('does not ask when the model index stays as it was', async () => {
@@ -315,7 +246,7 @@ describe('"Show in Graph" CodeLens refresh when models change on disk (over LSP)
     await changed('model.py', 2);
     // The server checks changes in order with lens requests: a refresh would come before this answer.
     assert.deepEqual(await titles(), []);
-    assert.equal(client.unawaited, 0);
+    assert.equal(client.unawaitedRefreshes, 0);
 
     // And a change that matters still gets one.
     fs.writeFileSync(path.join(dir, 'plain.onnx'), modelWithSources('/home/carol/model.py'));
