@@ -33,7 +33,7 @@ import { dataTypeName } from '../onnx/data-types';
 import { nodeCost } from '../onnx/flops';
 import type { Graph, Node, OnnxModel, Tensor } from '../onnx/model';
 import { defaultOpset, inferGraphTypes, type ValueType } from '../onnx/shapes';
-import { entriesToRecord, nodeSummary, tensorByteLength, valueTypeSummary } from '../onnx/summary';
+import { modelHeader, nodeSummary, tensorByteLength, valueTypeSummary } from '../onnx/summary';
 import { tensorStatistics } from '../onnx/tensor-data';
 import { typeToText } from '../onnx/text';
 import { GraphLayouter, LayoutPool } from './layout';
@@ -160,15 +160,8 @@ export class GraphService {
       return { name: v.name, type };
     };
     return {
+      ...modelHeader(m.model),
       path: m.path,
-      fileSize: m.model.fileSize,
-      irVersion: p.irVersion,
-      opsets: p.opsetImport.map((o) => ({ domain: o.domain, version: o.version })),
-      producer: { name: p.producerName, version: p.producerVersion },
-      domain: p.domain,
-      modelVersion: String(p.modelVersion),
-      docString: p.docString,
-      metadata: entriesToRecord(p.metadataProps),
       graphName: g.graph.name,
       nodeCount: g.graph.node.length,
       initializerCount: g.graph.initializer.length,

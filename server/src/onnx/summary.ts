@@ -182,6 +182,24 @@ export function summarizeParameters(model: OnnxModel): ParameterSummary {
   return summary;
 }
 
+/** The model-level fields every view of a model starts with (the summary, the graph view's properties). */
+export type ModelHeader = Pick<ModelSummary, 'path' | 'fileSize' | 'irVersion' | 'opsets' | 'producer' | 'domain' | 'modelVersion' | 'docString' | 'metadata'>;
+
+export function modelHeader(model: OnnxModel): ModelHeader {
+  const m = model.proto;
+  return {
+    path: model.path,
+    fileSize: model.fileSize,
+    irVersion: m.irVersion,
+    opsets: m.opsetImport.map((o) => ({ domain: o.domain, version: o.version })),
+    producer: { name: m.producerName, version: m.producerVersion },
+    domain: m.domain,
+    modelVersion: String(m.modelVersion),
+    docString: m.docString,
+    metadata: entriesToRecord(m.metadataProps),
+  };
+}
+
 /** The summary of a decoded model. */
 export function summarizeModel(model: OnnxModel): ModelSummary {
   const m = model.proto;
@@ -194,15 +212,7 @@ export function summarizeModel(model: OnnxModel): ModelSummary {
   const graph = summarizeGraph(ctx, m.graph ?? emptyGraph, undefined);
   flops.symbolicDims = [...ctx.symbols].sort();
   return {
-    path: model.path,
-    fileSize: model.fileSize,
-    irVersion: m.irVersion,
-    opsets: m.opsetImport.map((o) => ({ domain: o.domain, version: o.version })),
-    producer: { name: m.producerName, version: m.producerVersion },
-    domain: m.domain,
-    modelVersion: String(m.modelVersion),
-    docString: m.docString,
-    metadata: entriesToRecord(m.metadataProps),
+    ...modelHeader(model),
     graph,
     functions: m.functions.map((f) => ({
       domain: f.domain, name: f.name, ...(f.overload ? { overload: f.overload } : {}), inputs: f.input, outputs: f.output, nodeCount: f.node.length,

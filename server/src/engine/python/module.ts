@@ -337,13 +337,12 @@ export class PythonModule {
       // A first parse: one query over everything (as fast as one per statement on large
       // files, faster on files of many small statements). With syntax errors, recovery may
       // leave nodes directly under the root, outside any statement.
-      if (previous) previous.consumed = true;
       this.indexCaptures(query.captures(root), pendingCalls);
     } else {
       // One query per top-level statement that cannot be taken over: the unit an edit lets
       // the next version reuse.
-      const reuse = previous ? this.planReuse(previous) : undefined;
-      const old = previous && reuse?.some((r) => r) ? previous.statementGroups() : undefined;
+      const reuse = this.planReuse(previous);
+      const old = reuse?.some(Boolean) ? previous.statementGroups() : undefined;
       this.topLevel.forEach((statement, j) => {
         const r = reuse?.[j];
         if (r && old) this.adoptStatement(old[r.old], r.delta, r.rows, statement, pendingCalls);

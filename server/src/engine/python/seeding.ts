@@ -254,14 +254,8 @@ export class SeedingAnalysis {
       if (list) list.push(c);
       else this.eventsByScope.set(exec, [c]);
     }
-    // Sort keys read once per call (each `endIndex`/`startIndex` crosses into the wasm heap).
-    const ends = new Map<CallSite, number>();
-    const starts = new Map<CallSite, number>();
-    for (const c of module.calls) {
-      ends.set(c, c.end);
-      starts.set(c, c.node.startIndex);
-    }
-    for (const list of this.eventsByScope.values()) list.sort((a, b) => ends.get(a)! - ends.get(b)! || starts.get(b)! - starts.get(a)!);
+    // Inner calls finish first; `end` is read once per call (and carried across edits).
+    for (const list of this.eventsByScope.values()) list.sort((a, b) => a.end - b.end || b.node.startIndex - a.node.startIndex);
     this.mainGuard = findMainGuard(module);
     const anywhere: SeedMap = new Map();
     for (const c of module.calls) {
