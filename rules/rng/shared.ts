@@ -256,10 +256,10 @@ function lineIndent(source: string, row: number): string {
 }
 
 function afterStatement(m: PythonModule, s: Node, where: string): Insertion {
-  const lastRow = m.tree.rootNode.endPosition.row;
+  const lastRow = m.endPosition.row;
   const indent = lineIndent(m.source, s.startPosition.row);
   const next = s.endPosition.row + 1;
-  if (next > lastRow || (next === lastRow && m.tree.rootNode.endPosition.column === 0 && !m.source.endsWith('\n'))) {
+  if (next > lastRow || (next === lastRow && m.endPosition.column === 0 && !m.source.endsWith('\n'))) {
     return { at: { line: s.endPosition.row, character: s.endPosition.column }, indent, lead: '\n', where };
   }
   return { at: { line: next, character: 0 }, indent, where };

@@ -202,7 +202,7 @@ function stringLiterals(m: PythonModule): Array<{ start: number; end: number; no
     const prefix = s.slice(start, i);
     if (/[fFtT]/.test(prefix)) {
       // An f-string: its end (interpolations may hold strings) and the strings inside it, from the tree.
-      const node = m.tree.rootNode.descendantForIndex(start, i + 1)?.parent;
+      const node = m.descendantForIndex(start, i + 1)?.parent;
       if (node?.type !== 'string' || node.startIndex !== start) return undefined;
       out.push({ start, end: node.endIndex, node });
       for (const inner of node.descendantsOfType('string'))
@@ -251,20 +251,19 @@ function stringLiterals(m: PythonModule): Array<{ start: number; end: number; no
  */
 function candidateStrings(m: PythonModule): Node[] {
   const source = m.source;
-  const root = m.tree.rootNode;
   const mayReport = (start: number, end: number) => {
     const plain = plainStringValue(source, start, end);
     if (plain === undefined) return true;
     if (plain.length < 8 || plain.length > 400) return false;
     return TOKEN_FORMATS.some((f) => f.re.test(plain)) || (plausibleSecret(plain, true) && mayBeNamedValue(source, start));
   };
-  const lexed = root.hasError ? undefined : stringLiterals(m);
+  const lexed = m.hasError ? undefined : stringLiterals(m);
   if (lexed) {
     const out: Node[] = [];
     let agrees = true;
     for (const lit of lexed) {
       if (!mayReport(lit.start, lit.end)) continue;
-      const node = lit.node ?? root.descendantForIndex(lit.start, lit.end);
+      const node = lit.node ?? m.descendantForIndex(lit.start, lit.end);
       if (node?.type !== 'string' || node.startIndex !== lit.start || node.endIndex !== lit.end) {
         agrees = false;
         break;
@@ -274,7 +273,7 @@ function candidateStrings(m: PythonModule): Node[] {
     if (agrees) return out;
   }
   const out: Node[] = [];
-  for (const node of root.descendantsOfType('string')) if (node && mayReport(node.startIndex, node.endIndex)) out.push(node);
+  for (const node of m.descendantsOfType('string')) if (mayReport(node.startIndex, node.endIndex)) out.push(node);
   return out;
 }
 

@@ -99,7 +99,7 @@ function configSave(m: PythonModule): Node | undefined {
     if ((q === 'torch.save' || q === 'torch.serialization.save') && checkpointCarriesConfig(m, call)) return call.node;
   }
   // `wandb.config.lr = ...` or `wandb.config["lr"] = ...`
-  if (m.importsModule('wandb') && /\bwandb\.config\b/.test(m.source)) return m.tree.rootNode;
+  if (m.importsModule('wandb') && /\bwandb\.config\b/.test(m.source)) return m.topLevel[0];
   return undefined;
 }
 

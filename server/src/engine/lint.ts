@@ -333,7 +333,7 @@ export class Linter {
       const at = line.indexOf('ml-hygiene:');
       if (at < 0) return;
       // Make sure the directive sits in a comment, not in a string.
-      const node = module.tree.rootNode.descendantForPosition({ row: i, column: at });
+      const node = module.descendantForPosition({ row: i, column: at });
       if (node?.type === 'comment') comments.push({ text: node.text, line: i, character: node.startPosition.column });
     });
     return parseSuppressions(comments);

@@ -131,7 +131,7 @@ class Walker implements DataflowGraph {
   }
 
   run(): this {
-    this.walkBlock(this.m.tree.rootNode, this.moduleFrame);
+    for (const s of this.m.topLevel) this.walkStatement(s, this.moduleFrame);
     // Functions and methods nothing here called: walked on their own, parameters unknown.
     for (const def of this.m.nodesOfType('function_definition')) {
       if (!def || this.executed.has(key(def))) continue;

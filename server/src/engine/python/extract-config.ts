@@ -189,7 +189,8 @@ function insertionPoint(module: PythonModule, firstLiteral: number): { at: Posit
     if (statement && statement.endIndex <= firstLiteral && (!after || statement.endIndex > after.endIndex)) after = statement;
   }
   // `from __future__ import ...` is not an import binding; the docstring comes first.
-  for (let child = module.tree.rootNode.firstNamedChild; child && child.startIndex < firstLiteral; child = child.nextNamedSibling) {
+  for (const child of module.topLevel) {
+    if (child.startIndex >= firstLiteral) break;
     const docstring = child.type === 'expression_statement' && child.firstNamedChild?.type === 'string';
     if (child.type === 'future_import_statement' || docstring) {
       if (!after || child.endIndex > after.endIndex) after = after && !docstring ? after : child;

@@ -133,8 +133,7 @@ const METHOD_WORD = /\b(?:fit|partial_fit|fit_transform|fit_predict|fit_resample
  * syntax errors: then every call is asked.
  */
 function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
-  const root = module.tree.rootNode;
-  if (root.hasError) return undefined;
+  if (module.hasError) return undefined;
   const source = module.source;
   const out = new Set<CallSite>();
   let byStart: Map<number, CallSite[]> | undefined;
@@ -149,7 +148,7 @@ function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
       i--;
     }
     if (source[i] !== '.' && !crossedLine) continue;
-    const id = root.descendantForIndex(at, at + match[0].length);
+    const id = module.descendantForIndex(at, at + match[0].length);
     if (id?.type !== 'identifier' || id.startIndex !== at) continue;
     const attribute = id.parent;
     if (attribute?.type !== 'attribute') continue;

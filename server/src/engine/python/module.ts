@@ -8,7 +8,7 @@
  * `import pickle as pk; pk.load(f)` resolves to `pickle.load` while a local variable or
  * function named `pickle` or `load` resolves to nothing.
  */
-import type { Node, Query, QueryCapture, Tree } from 'web-tree-sitter';
+import type { Node, Point, Query, QueryCapture, Tree } from 'web-tree-sitter';
 import type { GrammarParser } from '../parser';
 
 export type ScopeKind = 'module' | 'function' | 'class' | 'lambda' | 'comprehension';
@@ -728,12 +728,11 @@ export class PythonModule {
     if (found) return found;
     found = [];
     if (name) {
-      const root = this.tree.rootNode;
       for (let at = this.source.indexOf(name); at >= 0; at = this.source.indexOf(name, at + 1)) {
         // An identifier never continues into an ASCII word character on either side.
         if (at > 0 && /\w/.test(this.source[at - 1])) continue;
         if (/\w/.test(this.source[at + name.length] ?? '')) continue;
-        const node = root.descendantForIndex(at, at + name.length);
+        const node = this.descendantForIndex(at, at + name.length);
         if (node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length) found.push(node);
       }
     }
@@ -750,6 +749,34 @@ export class PythonModule {
     if (type === 'assignment') return this.assignments;
     if (type === 'function_definition') return this.scopes.flatMap((s) => (s.kind === 'function' && s.node ? [s.node] : []));
     return this.indexedNodes.get(type) ?? [];
+  }
+
+  /** Whether the parse met syntax errors (tree-sitter's ERROR or MISSING nodes) anywhere. */
+  get hasError(): boolean {
+    return this.tree.rootNode.hasError;
+  }
+
+  /** Where the module's text ends (the root node's end). */
+  get endPosition(): Point {
+    return this.tree.rootNode.endPosition;
+  }
+
+  /** The smallest node spanning `start`..`end` (offsets in UTF-16 code units). */
+  descendantForIndex(start: number, end = start): Node | null {
+    return this.tree.rootNode.descendantForIndex(start, end);
+  }
+
+  /** The smallest node spanning a position. */
+  descendantForPosition(at: Point): Node | null {
+    return this.tree.rootNode.descendantForPosition(at);
+  }
+
+  /**
+   * Every node of a type, walking the whole module: slow on large files (16-24 ms per
+   * walk on 5,000 lines); prefer `nodesOfType` where the index has the type.
+   */
+  descendantsOfType(type: string): Node[] {
+    return this.tree.rootNode.descendantsOfType(type).filter((n): n is Node => n !== null);
   }
 
   /** The module's top-level statements (and comments), in order: `rootNode.namedChildren`, marshalled once. */
