@@ -103,7 +103,7 @@ async function main(): Promise<void> {
         const { text } = readSourceFile(f);
         if (text === undefined) continue;
         if (mode === 'parse') grammar.parser.parse(text)?.delete();
-        else PythonModule.parse(grammar, text).tree.delete();
+        else PythonModule.parse(grammar, text).dispose();
       }
     }
     out.passes.push((performance.now() - start) / 1000);

@@ -138,7 +138,13 @@ export function statementOf(node: Node): Node {
 
 /** The statement directly in a scope's body (the module, or a function's block) that contains a node. */
 export function topStatementIn(node: Node, scope: Scope): Node | undefined {
-  const body = scope.kind === 'module' ? scope.node : scope.node?.childForFieldName('body');
+  // The module is parsed in chunks (one tree each): its statements sit under a chunk's root.
+  if (scope.kind === 'module') {
+    let n = node;
+    while (n.parent && n.parent.type !== 'module') n = n.parent;
+    return n.parent ? n : undefined;
+  }
+  const body = scope.node?.childForFieldName('body');
   if (!body) return undefined;
   let n: Node | null = node;
   while (n && n.parent && n.parent.startIndex !== body.startIndex) n = n.parent;

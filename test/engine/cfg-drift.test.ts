@@ -148,7 +148,7 @@ describe('CFG005 config drift on the config file (configDriftFindings)', () => {
       assert.equal(load.file, path.join(dir, 'configs/base.yaml'));
       assert.deepEqual(findConfigLoads(module, path.join(dir, 'src/other.py')).map((l) => l.file), [undefined], 'without a root, only the script folder');
     } finally {
-      module.tree.delete();
+      module.dispose();
     }
     const findings = await configDriftFindings(path.join(dir, 'configs/base.yaml'), pythonFiles(dir), { root: dir });
     assert.deepEqual(findings.map((f) => f.message.split(' is not')[0]), ['config key "unused"']);

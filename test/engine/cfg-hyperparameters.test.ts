@@ -12,7 +12,7 @@ async function analyse(source: string, file = '/p/train.py') {
       found: findHyperparameters(module, file).map((h) => `${h.kind}:${h.key}=${h.node.text}`),
     };
   } finally {
-    module.tree.delete();
+    module.dispose();
   }
 }
 

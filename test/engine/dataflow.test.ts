@@ -24,7 +24,7 @@ async function graphOf(source: string): Promise<{ g: DataflowGraph; m: PythonMod
 
 /** The value of the last use of a name (an identifier read somewhere in the source). */
 function valueOfLast(g: DataflowGraph, m: PythonModule, name: string): Value {
-  const ids = m.tree.rootNode.descendantsOfType('identifier').filter((n): n is Node => !!n && n.text === name);
+  const ids = m.descendantsOfType('identifier').filter((n) => n.text === name);
   for (let i = ids.length - 1; i >= 0; i--) {
     const v = g.valueAt(ids[i]);
     if (v) return v;
@@ -118,7 +118,7 @@ describe('dataflow', () => {
       ].join('\n'),
     );
     assert.deepEqual(valueOfLast(g, m, 'X').fitsReaching().map((f) => f.what), ['SimpleImputer']);
-    const out = m.tree.rootNode.descendantsOfType('attribute').filter((n) => n?.text === 'self.out');
+    const out = m.descendantsOfType('attribute').filter((n) => n.text === 'self.out');
     assert.ok(g.valueAt(out[out.length - 1]!)?.lineage().has(valueOfLast(g, m, 'data')));
   });
 

@@ -1,12 +1,13 @@
 /**
- * The index of an edited module, built by taking over the unchanged statements of the
- * previous version (PythonModule.parse with the old tree and module), must equal the
- * index built from scratch, and so must every finding. Real edits go through the
- * language server's OpenDocument (LSP ranges applied to the text and, as tree-sitter
- * edits, to the tree), on real files: rule fixtures, the bundled example project, a
- * generated 1,500-line ML module, and text with CRLF line ends and characters outside the
- * Basic Multilingual Plane (offsets count UTF-16 code units). Syntax errors come and go
- * in the middle of the sequences.
+ * The module of an edited document, built by taking over the chunks of the previous
+ * version that the edit did not touch (PythonModule.parse with the previous module), must
+ * equal the module built from scratch: the same chunks, the same index, the same
+ * findings. Real edits go through the language server's OpenDocument (LSP ranges applied
+ * to the text), on real files: rule fixtures, the bundled example project, a generated
+ * 1,500-line ML module, and text with CRLF line ends and characters outside the Basic
+ * Multilingual Plane (offsets count UTF-16 code units). The edits include the ones that
+ * move chunk boundaries (new top-level lines, decorators, `else:`, backslash
+ * continuations, strings and brackets left open), and syntax errors come and go.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -81,6 +82,13 @@ function planEdit(text: string, rand: () => number, n: number, eol: string): Cha
     const last = lines.length - 1;
     return { range: { start: at(last, lines[last].length), end: at(last, lines[last].length) }, text: `${eol}seed_${n} = np.random.rand(3)${eol}` };
   }
+  if (r < 0.8) {
+    // Lines at column 0: a statement that ends the block it lands in, a decorator, an
+    // `else:`, a line continued with a backslash, or half of a triple-quoted string.
+    const line = pick();
+    const texts = [`late_${n} = pickle.loads(b"")`, `@decorated_${n}`, 'else:', `total_${n} = 1 + \\`, '"""'];
+    return { range: { start: at(line, 0), end: at(line, 0) }, text: texts[Math.floor(rand() * texts.length)] + eol };
+  }
   if (r < 0.86) {
     // Open a bracket (a syntax error until the next edit closes it).
     const line = pick();
@@ -122,63 +130,61 @@ describe('incremental module index', () => {
       const doc = new OpenDocument(TextDocument.create(`file://${file}`, 'python', 1, text), file);
       const eol = text.includes('\r\n') ? '\r\n' : '\n';
       const first = await linter.lintPythonAsync(file, text);
-      doc.tree = first.tree;
       doc.module = first.module;
       const rand = seededRandom(name.length * 7919);
-      let reused = 0;
-      let statements = 0;
+      let takenOver = 0;
       let withErrors = 0;
       try {
-        for (let n = 0; n < 40; n++) {
+        for (let n = 0; n < 60; n++) {
           const change = planEdit(doc.text, rand, n, eol);
           doc.applyChanges([change], doc.version + 1);
-          const incremental = await linter.lintPythonAsync(file, doc.text, doc.tree, doc.module);
-          doc.tree?.delete();
-          doc.tree = incremental.tree;
+          const previous = doc.module;
+          const incremental = await linter.lintPythonAsync(file, doc.text, previous);
+          previous?.dispose();
           doc.module = incremental.module;
           const fresh = await linter.lintPythonAsync(file, doc.text);
           try {
             const where = `${name}, edit ${n} (${JSON.stringify(change)})`;
             assert.ok(incremental.module && fresh.module, where);
+            assert.deepEqual(incremental.module.chunkSpans, fresh.module.chunkSpans, where);
             assert.equal(indexSignature(incremental.module), indexSignature(fresh.module), where);
             assert.deepEqual(incremental.findings, fresh.findings, where);
-            reused += incremental.module.indexStats.reused;
-            statements += incremental.module.indexStats.statements;
-            if (incremental.module.tree.rootNode.hasError) withErrors++;
+            takenOver += incremental.module.indexStats.chunks - incremental.module.indexStats.parsed;
+            if (incremental.module.hasError) withErrors++;
           } finally {
-            fresh.tree?.delete();
+            fresh.module?.dispose();
           }
         }
       } finally {
         doc.dispose();
       }
-      // The reuse path ran (tree-sitter-python reuses about half the statements' subtrees).
-      assert.ok(reused > 0, `reused ${reused} of ${statements} statements`);
-      assert.ok(withErrors > 0 || name.includes('fixtures'), `${withErrors} versions had syntax errors`);
+      // The path that takes chunks over ran, wherever the file has more than one chunk.
+      assert.ok(takenOver > 0 || first.module!.indexStats.chunks === 1, `${takenOver} chunks taken over`);
+      assert.ok(withErrors > 0, `${withErrors} versions had syntax errors`);
     });
   }
 
-  it('never reuses a module twice, nor one built on another tree', async () => {
+  it('never takes a module over twice, and takes over a module of any other text correctly', async () => {
     const linter = createLinter({ workspaceRoot: ROOT });
     const file = path.join(ROOT, 'examples', 'ml-project', 'src', 'edited.py');
     const text = generateMlModule(300, 2);
     const doc = new OpenDocument(TextDocument.create(`file://${file}`, 'python', 1, text), file);
     const first = await linter.lintPythonAsync(file, text);
-    doc.tree = first.tree;
-    doc.module = first.module;
+    assert.ok(first.module!.indexStats.chunks > 3);
     doc.applyChanges([{ range: { start: { line: 250, character: 0 }, end: { line: 250, character: 0 } }, text: 'x = 1\n' }], 2);
-    const a = await linter.lintPythonAsync(file, doc.text, doc.tree, doc.module);
-    assert.ok(a.module!.indexStats.reused > 0);
+    const a = await linter.lintPythonAsync(file, doc.text, first.module);
+    assert.ok(a.module!.indexStats.parsed < a.module!.indexStats.chunks);
     // A lint whose result was dropped (the document changed meanwhile) consumed the module:
-    // handing it in again must index from scratch instead of adopting nodes twice.
-    const b = await linter.lintPythonAsync(file, doc.text, doc.tree, doc.module);
-    assert.equal(b.module!.indexStats.reused, 0);
+    // handing it in again must parse from scratch instead of taking its chunks twice.
+    const b = await linter.lintPythonAsync(file, doc.text, first.module);
+    assert.equal(b.module!.indexStats.parsed, b.module!.indexStats.chunks);
     assert.equal(indexSignature(b.module!), indexSignature(a.module!));
-    // A module with another tree than the one passed is ignored.
-    const other = await linter.lintPythonAsync(file, doc.text);
-    const c = await linter.lintPythonAsync(file, doc.text, a.tree, other.module);
-    assert.equal(c.module!.indexStats.reused, 0);
-    for (const r of [a, b, c, other]) r.tree?.delete();
+    // The changed text is found by comparing texts: a module of an unrelated text works too.
+    const unrelated = await linter.lintPythonAsync(file, generateMlModule(200, 3));
+    const c = await linter.lintPythonAsync(file, doc.text, unrelated.module);
+    assert.equal(indexSignature(c.module!), indexSignature(a.module!));
+    assert.deepEqual(c.findings, a.findings);
+    for (const r of [a, b, c]) r.module?.dispose();
     doc.dispose();
   });
 });

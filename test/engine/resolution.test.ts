@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateMlModule } from '../../bench/lib/ml-source';
 import { grammarParser } from '../../server/src/engine/parser';
+import type { Node } from 'web-tree-sitter';
 import { importableRoots, PythonModule } from '../../server/src/engine/python/module';
 
 async function calleesOf(source: string): Promise<Array<string | undefined>> {
@@ -11,7 +12,7 @@ async function calleesOf(source: string): Promise<Array<string | undefined>> {
   try {
     return module.calls.map((c) => c.callee);
   } finally {
-    module.tree.delete();
+    module.dispose();
   }
 }
 
@@ -113,7 +114,7 @@ def rebinding():
         { kind: 'number', value: 1000, text: '1_000' },
       ],
     );
-    module.tree.delete();
+    module.dispose();
   });
 });
 
@@ -151,13 +152,16 @@ describe('python module index, checked against whole-tree walks on real code', (
       const module = PythonModule.parse(grammar, source);
       try {
         for (const type of ['assignment', 'decorated_definition', 'pair', 'for_statement', 'function_definition'] as const) {
-          const walked = module.tree.rootNode.descendantsOfType(type).map((n) => n!.id);
+          const walked = module.descendantsOfType(type).map((n) => n.id);
           assert.deepEqual(module.nodesOfType(type).map((n) => n.id), walked, `${type} in ${name}`);
           compared += walked.length;
         }
-        assert.deepEqual(module.topLevel.map((n) => n.id), module.tree.rootNode.namedChildren.map((n) => n!.id), name);
+        const whole = grammar.parser.parse(source)!;
+        const spans = (nodes: readonly (Node | null)[]) => nodes.map((n) => `${n!.type} ${n!.startIndex}-${n!.endIndex}`);
+        assert.deepEqual(spans(module.topLevel), spans(whole.rootNode.namedChildren), name);
+        whole.delete();
       } finally {
-        module.tree.delete();
+        module.dispose();
       }
     }
     assert.ok(compared > 1000, `compared ${compared} nodes`);
@@ -170,13 +174,13 @@ describe('python module index, checked against whole-tree walks on real code', (
       try {
         for (const c of module.calls) {
           // `f(x)(y)`: the outer and the inner call start at the same offset.
-          const fresh = module.tree.rootNode.descendantForIndex(c.node.startIndex, c.node.endIndex)!;
+          const fresh = module.descendantForIndex(c.node.startIndex, c.node.endIndex)!;
           assert.equal(module.callSiteOf(fresh), c, `${name}: ${c.node.text.slice(0, 40)}`);
           const func = c.func;
           if (func.type !== 'call') assert.equal(module.callSiteOf(func), undefined);
         }
       } finally {
-        module.tree.delete();
+        module.dispose();
       }
     }
   });
@@ -203,7 +207,7 @@ describe('python module index, checked against whole-tree walks on real code', (
         for (const m of ['pickle', 'torch', 'numpy', 'yaml', 'joblib', 'sklearn', 'os'])
           if (module.importsModule(m)) assert.ok(roots.has(m), `${name}: ${m}`);
       } finally {
-        module.tree.delete();
+        module.dispose();
       }
     }
     assert.ok(importableRoots('import cPickle\n').has('pickle'), 'cPickle is pickle');

@@ -31,7 +31,7 @@ async function statesOf(source: string, name: string): Promise<Array<{ executed:
         return { executed: s.executed, seeded: [...s.seeded.keys()].sort() };
       });
   } finally {
-    m.tree.delete();
+    m.dispose();
   }
 }
 
@@ -128,7 +128,7 @@ random.random()
         { lib: 'python', line: 6, others: 0, partial: ['numpy'] },
       ]);
     } finally {
-      m.tree.delete();
+      m.dispose();
     }
   });
 
@@ -137,7 +137,7 @@ random.random()
     try {
       assert.deepEqual(unseededUses(m).groups, []);
     } finally {
-      m.tree.delete();
+      m.dispose();
     }
   });
 
@@ -166,7 +166,7 @@ class Net(nn.Module):
         assert.equal(seedingOf(m).runsCode(), runs, src);
         assert.equal(unseededUses(m).groups.length, runs ? 1 : 0, src);
       } finally {
-        m.tree.delete();
+        m.dispose();
       }
     }
   });
@@ -192,7 +192,7 @@ if __name__ == "__main__":
       const other = g.others.find((u) => u.what === 'torch.randn');
       assert.ok(other, 'the draw in unused() is listed too');
     } finally {
-      m.tree.delete();
+      m.dispose();
     }
   });
 });
@@ -253,10 +253,10 @@ describe('adding a keyword argument (engine/python/fixes.ts, shared by "Add rand
         const fixed = applyEdits(before, edits);
         assert.equal(fixed, after);
         const again = await parse(fixed);
-        assert.equal(again.tree.rootNode.hasError, false, fixed);
-        again.tree.delete();
+        assert.equal(again.hasError, false, fixed);
+        again.dispose();
       } finally {
-        m.tree.delete();
+        m.dispose();
       }
     });
   }
@@ -265,7 +265,7 @@ describe('adding a keyword argument (engine/python/fixes.ts, shared by "Add rand
     try {
       assert.equal(addArgumentEdits('f(x for x in y)\n', m.calls[0], 'seed=0'), undefined);
     } finally {
-      m.tree.delete();
+      m.dispose();
     }
   });
 });

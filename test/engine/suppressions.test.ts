@@ -5,8 +5,8 @@ import { createLinter } from '../../server/src/compose';
 
 async function lines(source: string): Promise<number[]> {
   const linter = createLinter();
-  const { findings, tree } = await linter.lintPythonAsync(path.join(__dirname, 'x.py'), source);
-  tree?.delete();
+  const { findings, module } = await linter.lintPythonAsync(path.join(__dirname, 'x.py'), source);
+  module?.dispose();
   return findings.map((f) => f.range.start.line + 1);
 }
 

@@ -23,9 +23,9 @@ const isRng = (d: Diagnostic) => /^RNG\d{3}$/.test(String(d.code));
 async function parsesCleanly(text: string): Promise<boolean> {
   const m = PythonModule.parse(await grammarParser('python'), text);
   try {
-    return !m.tree.rootNode.hasError;
+    return !m.hasError;
   } finally {
-    m.tree.delete();
+    m.dispose();
   }
 }
 

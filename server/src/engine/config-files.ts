@@ -710,7 +710,7 @@ export async function configDriftFindings(configPath: string, pythonFiles: reado
     for (const c of candidates) modules.push({ path: c.path, module: PythonModule.parse(grammar, c.text) });
     return configDriftFindingsFor(file, modules, { ...options, parsed: config });
   } finally {
-    for (const m of modules) m.module.tree.delete();
+    for (const m of modules) m.module.dispose();
   }
 }
 
@@ -1008,6 +1008,6 @@ export async function configFilesLoadedBy(script: string, text: string, root?: s
   try {
     return loadedConfigFiles(module, script, root);
   } finally {
-    module.tree.delete();
+    module.dispose();
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
 import type { Finding, Range, RuleMeta, Severity } from '../../../protocol/findings';
 import { ConfigResolver, type EffectiveConfig, type RuleCatalog, isConfigFileName, loadConfigFile, type SeverityOverride } from './config';
 import { grammarParser } from './parser';
@@ -44,8 +44,10 @@ export interface LinterOptions {
 
 export interface PythonLintResult {
   findings: Finding[];
-  /** The syntax tree, kept by the LSP layer for incremental reparsing; undefined when no rule needed a parse. */
-  tree?: Tree;
+  /**
+   * The parsed module, undefined when no rule needed a parse. Its trees live in the wasm
+   * heap: the caller keeps it for the next lint of the same document, or disposes it.
+   */
   module?: PythonModule;
 }
 
@@ -159,7 +161,7 @@ export class Linter {
           if (text !== undefined) {
             const result = await this.lintPythonAsync(file, text);
             // Trees live in the wasm heap: free them, nobody edits a file linted from disk.
-            result.tree?.delete();
+            result.module?.dispose();
             found = result.findings;
           }
           return problem ? [problem, ...found] : found;
@@ -219,12 +221,11 @@ export class Linter {
   }
 
   /**
-   * Lints Python source text. `oldTree` (already edited with `tree.edit`) lets
-   * tree-sitter reuse unchanged subtrees while typing, and `previous` (the module of the
-   * last lint, built on `oldTree`) lets the index reuse its unchanged leading statements;
-   * `previous` must not be used after this call.
+   * Lints Python source text. While typing, `previous` (the module of the last lint of the
+   * same document) lets only the part of the text that changed be parsed and indexed
+   * again; it must not be used after this call (dispose it if no module came back).
    */
-  lintPython(file: string, text: string, oldTree?: Tree, grammar?: Awaited<ReturnType<typeof grammarParser>>, previous?: PythonModule): PythonLintResult {
+  lintPython(file: string, text: string, grammar?: Awaited<ReturnType<typeof grammarParser>>, previous?: PythonModule): PythonLintResult {
     if (!grammar) throw new Error('lintPython needs the loaded grammar; use lintPythonAsync');
     const config = this.configFor(file);
     const active: Array<{ rule: PythonRule; severity: Severity }> = [];
@@ -236,7 +237,7 @@ export class Linter {
       active.push({ rule, severity });
     }
     if (!active.length) return { findings: [] };
-    const module = PythonModule.parse(grammar, text, oldTree, previous);
+    const module = PythonModule.parse(grammar, text, previous);
     const findings: Finding[] = [];
     const project = this.projectFor(file);
     let current: { rule: PythonRule; severity: Severity } = active[0];
@@ -266,11 +267,11 @@ export class Linter {
         findings.push(engineFinding('MLH002', `rule ${entry.rule.meta.id} failed on this file: ${(e as Error).message}`, 'error'));
       }
     }
-    const syntax = this.syntaxErrors(module.tree);
+    const syntax = this.syntaxErrors(module);
     const suppressions = text.includes('ml-hygiene:') ? this.suppressionsOf(module) : [];
     const kept = applySuppressions(findings, suppressions);
     kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    return { findings: [...syntax, ...kept], tree: module.tree, module };
+    return { findings: [...syntax, ...kept], module };
   }
 
   /** Lints an .ipynb's code cells as one program; findings carry their cell. */
@@ -288,18 +289,28 @@ export class Linter {
 
   /** Lints notebook cells (from a file or an editor) as one program. */
   async lintNotebookCells(file: string, cells: readonly NotebookCellSource[]): Promise<Finding[]> {
+    const { findings, module } = await this.lintNotebookProgram(file, cells);
+    module?.dispose();
+    return findings;
+  }
+
+  /**
+   * `lintNotebookCells`, keeping the program's module: handed back as `previous` with the
+   * next version of the same notebook, only the cells that changed are parsed again.
+   */
+  async lintNotebookProgram(file: string, cells: readonly NotebookCellSource[], previous?: PythonModule): Promise<PythonLintResult> {
     const program = buildNotebookProgram(cells);
-    const result = await this.lintPythonAsync(file, program.source);
-    result.tree?.delete();
-    return mapFindingsToCells(program, result.findings);
+    const result = await this.lintPythonAsync(file, program.source, previous);
+    return { findings: mapFindingsToCells(program, result.findings), module: result.module };
   }
 
-  async lintPythonAsync(file: string, text: string, oldTree?: Tree, previous?: PythonModule): Promise<PythonLintResult> {
-    return this.lintPython(file, text, oldTree, await grammarParser('python'), previous);
+  async lintPythonAsync(file: string, text: string, previous?: PythonModule): Promise<PythonLintResult> {
+    return this.lintPython(file, text, await grammarParser('python'), previous);
   }
 
-  private syntaxErrors(tree: Tree): Finding[] {
-    if (!tree.rootNode.hasError) return [];
+  private syntaxErrors(module: PythonModule): Finding[] {
+    const tree = module.treesWithErrors[0];
+    if (!tree) return [];
     // Report the first error only: tree-sitter recovers, and the rest of the file was linted.
     const error = this.firstError(tree.rootNode);
     if (!error) return [];

@@ -195,7 +195,7 @@ export async function findingsForCodeActions(
     intersects(f.range, range) || context.some((d) => d.code === f.rule && d.range.start.line === f.range.start.line && d.range.start.character === f.range.start.character);
   if (!isPython(file) || !findings.some((f) => wanted(f) && f.fixes?.some(dependsOnOtherFiles))) return findings;
   const result = await linter.lintPythonAsync(file, text);
-  result.tree?.delete();
+  result.module?.dispose();
   return result.findings.map((f) => (f.fixes?.some(dependsOnOtherFiles) ? { ...f, fixes: f.fixes.map((fix) => guardOpenTargets(fix, openText)) } : f));
 }
 

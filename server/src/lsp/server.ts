@@ -36,6 +36,7 @@ import { modelToText } from '../onnx/text';
 import { createLinter, isLintable } from '../compose';
 import { discoverFiles } from '../engine/files';
 import type { Linter } from '../engine/lint';
+import type { PythonModule } from '../engine/python/module';
 import { codeActionsFor, fileUri, toDiagnostic } from './convert';
 import { ConfigDriftTracker, findingsForCodeActions } from './config-drift';
 import { OpenDocument } from './documents';
@@ -69,6 +70,8 @@ export class HygieneServer {
   private readonly cellFindings = new Map<string, { findings: Finding[]; notebook: string }>();
   private readonly notebookLintQueued = new Set<string>();
   private readonly openNotebooks = new Set<string>();
+  /** The module of each open notebook's last lint (its cells as one program), for the next lint to take over. */
+  private readonly notebookModules = new Map<string, PythonModule>();
   private folders: FolderState[] = [];
   /** Linter for files outside every workspace folder. */
   private looseLinter = createLinter();
@@ -266,21 +269,22 @@ export class HygieneServer {
     try {
       let findings: Finding[];
       if (PYTHON_LANGUAGES.has(doc.languageId)) {
-        const previous = doc.tree;
-        const result = await linter.lintPythonAsync(doc.path, doc.text, previous, doc.module);
-        // The previous module handed its nodes to the new one: it is never reused again.
+        const previous = doc.module;
         doc.module = undefined;
+        const result = await linter.lintPythonAsync(doc.path, doc.text, previous);
+        // The previous module handed its chunks to the new one, or (no rule needed a parse) is of no more use.
+        previous?.dispose();
         if (doc.version !== version || this.documents.get(doc.uri) !== doc) {
-          result.tree?.delete();
+          result.module?.dispose();
           return;
         }
         findings = result.findings;
         this.configDrift.pythonLinted(doc.path, result.module);
-        if (result.tree) {
-          previous?.delete();
-          doc.tree = result.tree;
-          doc.module = result.module;
-        }
+        // Two lints of one version (a settings change re-lints) may overlap: keep the latest
+        // module only (read through a cast: TypeScript keeps `undefined` from before the await)
+        const kept = doc.module as PythonModule | undefined;
+        if (kept !== result.module) kept?.dispose();
+        doc.module = result.module;
       } else {
         // YAML/JSON experiment configs (CFG005 on the config side); other kinds are not linted as text.
         const other = await linter.lintOtherText(doc.path, doc.text);
@@ -312,12 +316,25 @@ export class HygieneServer {
       return cell.kind === NotebookCellKind.Code && doc && doc.languageId === 'python' ? [{ index, text: doc.getText() }] : [];
     });
     let findings: Finding[] = [];
+    const previous = this.notebookModules.get(nb.uri);
+    this.notebookModules.delete(nb.uri);
+    let module: PythonModule | undefined;
     try {
-      if (this.settingsFor(file).enable) findings = await this.linterFor(file).lintNotebookCells(file, cells);
+      if (this.settingsFor(file).enable) ({ findings, module } = await this.linterFor(file).lintNotebookProgram(file, cells, previous));
     } catch (e) {
       this.connection.console.error(`ml-hygiene: linting notebook ${file} failed: ${(e as Error).stack}`);
+    } finally {
+      previous?.dispose();
     }
-    if (this.notebooks.getNotebookDocument(nb.uri) !== nb) return;
+    if (this.notebooks.getNotebookDocument(nb.uri) !== nb) {
+      module?.dispose();
+      return;
+    }
+    if (module) {
+      // Another lint of this notebook may have finished meanwhile: keep the latest module only.
+      this.notebookModules.get(nb.uri)?.dispose();
+      this.notebookModules.set(nb.uri, module);
+    }
     const byCell = new Map<string, Finding[]>();
     for (const f of findings) {
       const uri = nb.cells[f.cell?.index ?? -1]?.document;
@@ -334,6 +351,8 @@ export class HygieneServer {
 
   private closeNotebook(nb: NotebookDocument): void {
     this.openNotebooks.delete(nb.uri);
+    this.notebookModules.get(nb.uri)?.dispose();
+    this.notebookModules.delete(nb.uri);
     for (const cell of nb.cells)
       if (this.cellFindings.delete(cell.document)) this.connection.sendDiagnostics({ uri: cell.document, diagnostics: [] });
     const file = uriToPath(nb.uri);
@@ -341,10 +360,13 @@ export class HygieneServer {
   }
 
   private relintAll(): void {
-    for (const nb of this.openNotebooks) this.queueNotebookLint(nb);
+    for (const nb of this.openNotebooks) {
+      this.notebookModules.get(nb)?.dispose();
+      this.notebookModules.delete(nb);
+      this.queueNotebookLint(nb);
+    }
     for (const doc of this.documents.values()) {
-      doc.tree?.delete();
-      doc.tree = undefined;
+      doc.module?.dispose();
       doc.module = undefined;
       this.queueLint(doc);
     }

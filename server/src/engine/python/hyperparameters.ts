@@ -775,18 +775,22 @@ export function findHyperparameters(module: PythonModule, file: string): Hyperpa
   return out;
 }
 
-const bodyStarts = new WeakMap<Scope, number>();
+/**
+ * Where a function's body starts, counted from the function's start: scopes move on to
+ * later versions of an edited module, shifted with the text before them, and this stays.
+ */
+const bodyOffsets = new WeakMap<Scope, number>();
 
 /** A call in a parameter default (`def f(opt=SGD(lr=0.1))`): in the function's scope, before its body. */
 function inParameterDefault(call: CallSite): boolean {
   const scope = call.scope;
   if (scope.kind !== 'function' && scope.kind !== 'lambda') return false;
-  let body = bodyStarts.get(scope);
+  let body = bodyOffsets.get(scope);
   if (body === undefined) {
-    body = scope.node?.childForFieldName('body')?.startIndex ?? 0;
-    bodyStarts.set(scope, body);
+    body = (scope.node?.childForFieldName('body')?.startIndex ?? scope.start) - scope.start;
+    bodyOffsets.set(scope, body);
   }
-  return call.node.startIndex < body;
+  return call.node.startIndex < scope.start + body;
 }
 
 /** The innermost function definition around a node, or undefined at module level. */

@@ -8,8 +8,9 @@
  * `import pickle as pk; pk.load(f)` resolves to `pickle.load` while a local variable or
  * function named `pickle` or `load` resolves to nothing.
  */
-import type { Node, Point, Query, QueryCapture, Tree } from 'web-tree-sitter';
+import { Edit, type Node, type Point, type Query, type QueryCapture, type Tree } from 'web-tree-sitter';
 import type { GrammarParser } from '../parser';
+import { BOUNDARY_LOOKAHEAD, ChunkScanner, chunkBoundaries } from './chunks';
 
 export type ScopeKind = 'module' | 'function' | 'class' | 'lambda' | 'comprehension';
 
@@ -45,13 +46,12 @@ export class Scope {
   readonly children: Scope[] = [];
   constructor(
     readonly kind: ScopeKind,
-    /** Moved (with `end`) only when an edit before it lets the next version reuse this scope. */
+    /** Moved (with `end`) when the scope's chunk moves to a later version of an edited module. */
     public start: number,
     public end: number,
-    /** Reassigned only when an edit reuses this scope in the next version of the module. */
-    public parent: Scope | undefined,
-    /** Reassigned only when an edit reuses this scope in the next version of the module. */
-    public node: Node | undefined,
+    readonly parent: Scope | undefined,
+    /** The function, class, lambda or comprehension; undefined for the module (parsed as several trees). */
+    readonly node: Node | undefined,
   ) {
     parent?.children.push(this);
   }
@@ -130,6 +130,8 @@ export interface CalleeShape {
 export class CallSite {
   private argCache?: { positional: Node[]; keywords: Map<string, Node>; splat: boolean; keywordSplat: boolean };
   private argumentListNode: Node | null | undefined;
+  private shape?: CalleeShape;
+  private endOffset?: number;
   constructor(
     readonly node: Node,
     readonly func: Node,
@@ -138,8 +140,6 @@ export class CallSite {
     readonly scope: Scope,
     /** Resolved fully qualified name of the callee, e.g. `torch.load`; undefined for locals. Set by the module that indexes the call. */
     public callee: string | undefined,
-    private shape?: CalleeShape,
-    private endOffset?: number,
   ) {
     this.argumentListNode = argumentList;
   }
@@ -150,9 +150,17 @@ export class CallSite {
     return this.endOffset;
   }
 
-  /** The end offset if it was read already. */
-  get knownEnd(): number | undefined {
-    return this.endOffset;
+  /**
+   * Moves what the call read lazily (its end, its argument nodes) with its chunk; `node`
+   * and `func` move with the chunk's other nodes.
+   */
+  shift(delta: number, rows: number): void {
+    if (this.endOffset !== undefined) this.endOffset += delta;
+    if (this.argumentListNode) shiftNode(this.argumentListNode, delta, rows);
+    if (this.argCache) {
+      for (const n of this.argCache.positional) if (n !== this.argumentListNode) shiftNode(n, delta, rows);
+      for (const n of this.argCache.keywords.values()) shiftNode(n, delta, rows);
+    }
   }
 
   /** Read once per call and carried to the next version of the module while the call's statement is unchanged. */
@@ -264,34 +272,130 @@ const INDEX_QUERY = `
  */
 export type IndexedNodeType = 'assignment' | 'decorated_definition' | 'pair' | 'for_statement' | 'function_definition';
 
-/** A call seen by the index, resolved once every binding is known. */
-interface PendingCall {
-  node: Node;
-  func?: Node;
-  scope: Scope;
-  /** What the previous version read of the callee (its text does not change with the edit). */
-  shape?: CalleeShape;
-  /** The call's end offset, when the previous version read it (moved with the edit). */
-  end?: number;
+/** The source text that every tree of a module (and of its later versions) reads node text from. */
+interface SourceRef {
+  text: string;
 }
 
-/** How the next version takes over one statement: the previous one's index, moved by `delta` offsets and `rows` lines. */
-interface Reuse {
-  old: number;
-  delta: number;
-  rows: number;
+/**
+ * One chunk of the module (see chunks.ts): its tree, where it sits in the source, and what
+ * the index found in it. A chunk an edit did not touch moves to the next version of the
+ * module as it is, shifted when the edit came before it.
+ */
+class Chunk {
+  /** Every scope inside the chunk (not the module scope), in document order. */
+  readonly scopes: Scope[] = [];
+  /** Bindings the chunk makes in the module scope, in document order: the module scope is assembled from them. */
+  readonly moduleBindings: Binding[] = [];
+  /** Names declared `global` at module level (legal, and meaningless). */
+  readonly moduleGlobals: string[] = [];
+  readonly imports: Binding[] = [];
+  readonly importedRoots: string[] = [];
+  readonly starImports: string[] = [];
+  readonly assignments: Node[] = [];
+  readonly indexed = new Map<IndexedNodeType, Node[]>();
+  readonly calls: CallSite[] = [];
+  /** Every node object the index holds for this chunk, each once: what moves when an edit before the chunk shifts it. */
+  readonly nodes = new Set<Node>();
+  /** The chunk's top-level statements (and comments). */
+  readonly statements: Node[];
+  readonly hasError: boolean;
+  /**
+   * What name resolution reads of each module-level binding the chunk makes (kind, import,
+   * alias value), and the name an alias value starts with: a call of an unchanged chunk
+   * resolves as it did unless what its callee's name reads changed (see `changedNames`).
+   */
+  readings: Array<{ name: string; reading: string; aliasOf?: string }> = [];
+
+  constructor(
+    readonly tree: Tree,
+    public start: number,
+    public end: number,
+    public startRow: number,
+  ) {
+    const root = tree.rootNode;
+    this.hasError = root.hasError;
+    this.statements = root.namedChildren.filter((n): n is Node => n !== null);
+    for (const s of this.statements) this.nodes.add(s);
+  }
+
+  /** Moves the chunk (its tree and everything its index holds) to start `delta` code units and `rows` lines later. */
+  shift(delta: number, rows: number): void {
+    const oldStart = this.start;
+    const oldRow = this.startRow;
+    this.start += delta;
+    this.end += delta;
+    this.startRow += rows;
+    // Everything before the chunk is padding to its tree: replace all of it at once.
+    this.tree.edit(
+      new Edit({
+        startIndex: 0,
+        oldEndIndex: oldStart,
+        newEndIndex: this.start,
+        startPosition: { row: 0, column: 0 },
+        oldEndPosition: { row: oldRow, column: 0 },
+        newEndPosition: { row: this.startRow, column: 0 },
+      }),
+    );
+    for (const n of this.nodes) shiftNode(n, delta, rows);
+    const shiftBinding = (b: Binding) => ((b as { start: number }).start += delta);
+    for (const s of this.scopes) {
+      s.start += delta;
+      s.end += delta;
+      for (const list of s.bindings.values()) list.forEach(shiftBinding);
+    }
+    this.moduleBindings.forEach(shiftBinding);
+    for (const c of this.calls) c.shift(delta, rows);
+  }
 }
 
-/** What a module's index holds for one top-level statement. */
-interface StatementGroup {
-  statement: Node;
-  scopes: Scope[];
-  moduleBindings: Binding[];
-  imports: Binding[];
-  importSites: Array<{ root?: string; star?: string; at: number }>;
-  assignments: Node[];
-  indexed: Array<[IndexedNodeType, Node]>;
-  calls: CallSite[];
+/**
+ * Moves a node object by `delta` code units and `rows` lines (chunks start at column 0, so
+ * columns stay). A web-tree-sitter node object keeps its start on the JS side (everything
+ * else is computed in the wasm from it) and caches its child node objects: those are
+ * dropped, to be read again from the moved start.
+ */
+function shiftNode(n: Node, delta: number, rows: number): void {
+  n.startIndex += delta;
+  if (rows) n.startPosition = { row: n.startPosition.row + rows, column: n.startPosition.column };
+  const cached = n as unknown as { _children?: unknown; _namedChildren?: unknown };
+  if (cached._children !== undefined) cached._children = undefined;
+  if (cached._namedChildren !== undefined) cached._namedChildren = undefined;
+}
+
+/** Where `offset` sits, counted from a known line start `from` on line `row`. */
+function pointAt(text: string, from: number, row: number, offset: number): Point {
+  let lineStart = from;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/**
+ * How much two texts share at their start (`head`) and end (`tail`, not overlapping the
+ * head): what lies between changed. Found by halving with string comparisons, which V8
+ * runs natively (a loop over 200 KB of characters in JS costs milliseconds per edit).
+ */
+export function changedSpan(before: string, after: string): { head: number; tail: number } {
+  const limit = Math.min(before.length, after.length);
+  let lo = 0;
+  let hi = limit;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (before.slice(lo, mid) === after.slice(lo, mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const head = lo;
+  lo = 0;
+  hi = limit - head;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (before.slice(before.length - mid, before.length - lo) === after.slice(after.length - mid, after.length - lo)) lo = mid;
+    else hi = mid - 1;
+  }
+  return { head, tail: lo };
 }
 
 const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -306,8 +410,8 @@ export class PythonModule {
   readonly starImports: string[] = [];
   /**
    * Every `assignment` node (`x = v`, `a.b = v`, `x: T = v`, `x: T`), in document order: the
-   * nodes `rootNode.descendantsOfType('assignment')` returns, collected by the index query
-   * already. Use this: each `descendantsOfType` over a large file walks the whole tree again.
+   * nodes `descendantsOfType('assignment')` returns, collected by the index query already.
+   * Use this: each `descendantsOfType` over a large file walks the whole tree again.
    */
   readonly assignments: Node[] = [];
   private readonly indexedNodes = new Map<IndexedNodeType, Node[]>();
@@ -315,219 +419,223 @@ export class PythonModule {
   private callsByCallee?: Map<string, CallSite[]>;
   private callsByStart?: Map<number, CallSite[]>;
   private readonly importedRoots = new Set<string>();
-  /** Where each imported root and star import was seen: what an edit's reused prefix keeps. */
-  private readonly importSites: Array<{ root?: string; star?: string; at: number }> = [];
+  /** What name resolution reads of each module-level name (see `Chunk.readings`). */
+  private readonly readings = new Map<string, string>();
+  /** What name resolution reads of the module as a whole: `global` names there, star imports. */
+  private readonly scopeWideReading: string;
   /**
-   * How the index was built: `reused` top-level statements were taken over from the
-   * previous version of the module, the rest indexed again (see `parse`).
+   * How the module was built: of its `chunks`, `parsed` were parsed and indexed for this
+   * version, the rest taken over from the previous version of the module (see `parse`).
    */
-  readonly indexStats = { statements: 0, reused: 0 };
+  readonly indexStats = { chunks: 0, parsed: 0 };
+  /** The chunk being indexed. */
+  private current!: Chunk;
+  /** Set once a newer version took over this module's chunks: it must not be used again. */
+  private consumed = false;
 
-  constructor(
-    readonly tree: Tree,
+  private constructor(
     readonly source: string,
+    private readonly ref: SourceRef,
+    private readonly chunks: Chunk[],
+    fresh: ReadonlySet<Chunk>,
     query: Query,
     previous?: PythonModule,
   ) {
-    const root = tree.rootNode;
-    this.moduleScope = new Scope('module', 0, Number.MAX_SAFE_INTEGER, undefined, root);
-    this.scopes.push(this.moduleScope);
-    const pendingCalls: PendingCall[] = [];
-    if (root.hasError || !previous) {
-      // A first parse: one query over everything (as fast as one per statement on large
-      // files, faster on files of many small statements). With syntax errors, recovery may
-      // leave nodes directly under the root, outside any statement.
-      this.indexCaptures(query.captures(root), pendingCalls);
-    } else {
-      // One query per top-level statement that cannot be taken over: the unit an edit lets
-      // the next version reuse.
-      const reuse = this.planReuse(previous);
-      const old = reuse?.some(Boolean) ? previous.statementGroups() : undefined;
-      this.topLevel.forEach((statement, j) => {
-        const r = reuse?.[j];
-        if (r && old) this.adoptStatement(old[r.old], r.delta, r.rows, statement, pendingCalls);
-        else this.indexCaptures(query.captures(statement), pendingCalls);
-      });
+    this.moduleScope = previous?.moduleScope ?? new Scope('module', 0, Number.MAX_SAFE_INTEGER, undefined, undefined);
+    this.indexStats.chunks = chunks.length;
+    this.indexStats.parsed = fresh.size;
+    for (const chunk of fresh) {
+      this.current = chunk;
+      this.indexCaptures(query.captures(chunk.tree.rootNode));
+      chunk.readings = this.readingsOf(chunk);
     }
-    // Resolved after every binding is known: an alias bound later in the file
-    // (`load = pickle.load` below a function that calls `load`) must be seen first.
-    for (const c of pendingCalls) {
-      const func = c.func ?? c.node.childForFieldName('function') ?? c.node;
-      const site = new CallSite(c.node, func, undefined, c.scope, undefined, c.shape, c.end);
-      site.callee = this.resolveCallee(site);
-      this.calls.push(site);
+    // The module scope and the module-wide lists, assembled from the chunks in order.
+    const moduleScope = this.moduleScope;
+    moduleScope.bindings.clear();
+    moduleScope.globals.clear();
+    moduleScope.children.length = 0;
+    this.scopes.push(moduleScope);
+    for (const chunk of chunks) {
+      for (const b of chunk.moduleBindings) moduleScope.addBinding(b);
+      for (const g of chunk.moduleGlobals) moduleScope.globals.add(g);
+      for (const s of chunk.scopes) {
+        this.scopes.push(s);
+        if (s.parent === moduleScope) moduleScope.children.push(s);
+      }
+      this.imports.push(...chunk.imports);
+      this.starImports.push(...chunk.starImports);
+      for (const r of chunk.importedRoots) this.importedRoots.add(r);
+      this.assignments.push(...chunk.assignments);
+      for (const [type, nodes] of chunk.indexed) {
+        const list = this.indexedNodes.get(type);
+        if (list) list.push(...nodes);
+        else this.indexedNodes.set(type, [...nodes]);
+      }
+      this.calls.push(...chunk.calls);
+    }
+    for (const chunk of chunks) for (const r of chunk.readings) this.readings.set(r.name, (this.readings.get(r.name) ?? '') + r.reading + '\n');
+    this.scopeWideReading = `${[...moduleScope.globals].join(' ')} * ${this.starImports.join(' ')}`;
+    // Callees resolve once every binding is known: an alias bound later in the file
+    // (`load = pickle.load` below a function that calls `load`) must be seen first. Calls of
+    // chunks taken over keep their callee unless the name it starts with reads differently.
+    const changed = previous && this.changedNames(previous);
+    for (const chunk of chunks) {
+      const all = !changed || fresh.has(chunk);
+      if (!all && !changed.size) continue;
+      for (const site of chunk.calls) {
+        const text = site.calleeShape.text;
+        if (all || text === undefined || changed.has(text.split('.', 1)[0])) site.callee = this.resolveCallee(site);
+      }
     }
   }
 
   /**
-   * Parses and indexes `source`. While typing, pass the previous version's tree (already
-   * edited with `tree.edit`) and module: tree-sitter then reuses unchanged subtrees, and
-   * the index takes over what it knew of every top-level statement whose subtree
-   * tree-sitter reused, querying only the others. `previous` must not be used afterwards:
-   * its reused parts now belong to this module and its tree.
+   * The module-level names that name resolution reads differently from `previous`
+   * (bound, unbound or rebound, or aliases of such names); undefined when anything may
+   * resolve differently (`global` at module level, star imports changed).
    */
-  static parse(grammar: GrammarParser, source: string, oldTree?: Tree, previous?: PythonModule): PythonModule {
-    const tree = grammar.parser.parse(source, oldTree ?? null);
+  private changedNames(previous: PythonModule): Set<string> | undefined {
+    if (previous.scopeWideReading !== this.scopeWideReading) return undefined;
+    const changed = new Set<string>();
+    for (const [name, reading] of this.readings) if (previous.readings.get(name) !== reading) changed.add(name);
+    for (const name of previous.readings.keys()) if (!this.readings.has(name)) changed.add(name);
+    // `load = pickle.load` reads differently when `pickle` does.
+    for (let grew = changed.size > 0; grew; ) {
+      grew = false;
+      for (const chunk of this.chunks)
+        for (const r of chunk.readings)
+          if (r.aliasOf !== undefined && changed.has(r.aliasOf) && !changed.has(r.name)) {
+            changed.add(r.name);
+            grew = true;
+          }
+    }
+    return changed;
+  }
+
+  /**
+   * Parses and indexes `source`. While typing, pass the module of the previous version of
+   * the same document: only the chunks the edit touched are parsed and indexed again, the
+   * others are taken over (moved by the edit's length where they follow it). `previous`
+   * must not be used afterwards (its chunks now belong to the new module); the new module
+   * owns its trees until `dispose`.
+   */
+  static parse(grammar: GrammarParser, source: string, previous?: PythonModule): PythonModule {
+    const query = grammar.query(INDEX_QUERY);
+    if (previous && !previous.consumed) {
+      previous.consumed = true;
+      return PythonModule.reparse(grammar, query, source, previous);
+    }
+    const ref: SourceRef = { text: source };
+    const starts = [0, ...chunkBoundaries(source)];
+    const chunks: Chunk[] = [];
+    let row = 0;
+    let counted = 0;
+    starts.forEach((start, i) => {
+      row = pointAt(source, counted, row, start).row;
+      counted = start;
+      chunks.push(PythonModule.parseChunk(grammar, ref, start, i + 1 < starts.length ? starts[i + 1] : source.length, row));
+    });
+    return new PythonModule(source, ref, chunks, new Set(chunks), query);
+  }
+
+  /** Parses the chunk from `start` to `end` (`start` begins line `row`) on its own. */
+  private static parseChunk(grammar: GrammarParser, ref: SourceRef, start: number, end: number, row: number): Chunk {
+    const endPosition = pointAt(ref.text, start, row, end);
+    // Node text is read through this callback later, from whatever version of the text
+    // the trees belong to by then (chunks move on to later versions of the module).
+    const tree = grammar.parser.parse((index: number) => ref.text.slice(index, index + 4096), null, {
+      includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row, column: 0 }, endPosition }],
+    });
     if (!tree) throw new Error('tree-sitter returned no tree');
-    const reusable = oldTree && previous?.tree === oldTree && !previous.consumed ? previous : undefined;
-    return new PythonModule(tree, source, grammar.query(INDEX_QUERY), reusable);
-  }
-
-  /** Set once a newer version took over (part of) this module's index. */
-  private consumed = false;
-  /** End offsets of the top-level statements, read once (each crosses into the wasm heap). */
-  private statementEnds?: number[];
-
-  private endsOfStatements(): number[] {
-    this.statementEnds ??= this.topLevel.map((n) => n.endIndex);
-    return this.statementEnds;
+    return new Chunk(tree, start, end, row);
   }
 
   /**
-   * Which top-level statements of the new tree keep their index from `previous`: those
-   * with the same text as a statement of the unchanged head or tail of the file whose
-   * subtree tree-sitter reused (the same node id below the statement, so every node the
-   * index holds is a node of the new tree, at an offset that moved with the edit). The
-   * rest is queried again, a range at a time. A whole-tree query costs about 40 ms on a
-   * 5,000-line file in web-tree-sitter (the walk alone, even with nothing to match), and
-   * tree-sitter-python's incremental parse reuses about half of the statements.
+   * The next version of `previous` for `source`: the text that changed is found by
+   * comparing the two; chunking restarts at the last chunk boundary the change cannot
+   * move and runs until it meets a boundary of the previous version in the unchanged
+   * tail, from where the previous chunks hold (chunking is a function of the text after a
+   * boundary, see chunks.ts).
    */
-  private planReuse(previous: PythonModule): Array<Reuse | undefined> | undefined {
-    // Whatever happens below, `previous` may hand nodes to this tree: never reuse it twice
-    // (a lint whose result was dropped would leave them pointing at a deleted tree).
-    previous.consumed = true;
-    const now = this.topLevel;
-    this.indexStats.statements = now.length;
-    if (previous.tree.rootNode.hasError || previous.moduleScope.globals.size) return undefined;
-    const was = previous.topLevel;
-    const wasEnds = previous.endsOfStatements();
-    const nowEnds = this.endsOfStatements();
-    const same = (i: number, j: number) =>
-      wasEnds[i] - was[i].startIndex === nowEnds[j] - now[j].startIndex &&
-      previous.source.slice(was[i].startIndex, wasEnds[i]) === this.source.slice(now[j].startIndex, nowEnds[j]);
-    let head = 0;
-    while (head < was.length && head < now.length && was[head].startIndex === now[head].startIndex && same(head, head)) head++;
-    let tail = 0;
-    while (tail < was.length - head && tail < now.length - head && same(was.length - 1 - tail, now.length - 1 - tail)) tail++;
-    return now.map((b, j) => {
-      const i = j < head ? j : j >= now.length - tail ? j - (now.length - was.length) : -1;
-      const a = i >= 0 ? was[i] : undefined;
-      const reused =
-        a !== undefined &&
-        a.startPosition.column === b.startPosition.column &&
-        a.typeId === b.typeId &&
-        a.childCount === b.childCount &&
-        (a.childCount === 0 || a.child(0)?.id === b.child(0)?.id);
-      if (!reused) return undefined;
-      this.indexStats.reused++;
-      return { old: i, delta: b.startIndex - a.startIndex, rows: b.startPosition.row - a.startPosition.row };
+  private static reparse(grammar: GrammarParser, query: Query, source: string, previous: PythonModule): PythonModule {
+    const before = previous.source;
+    const { head, tail } = changedSpan(before, source);
+    const oldEnd = before.length - tail;
+    const delta = source.length - before.length;
+    const old = previous.chunks;
+    // The first chunk the change may alter: its end is a statement start read up to BOUNDARY_LOOKAHEAD on.
+    let first = 0;
+    while (first < old.length - 1 && old[first].end + BOUNDARY_LOOKAHEAD <= head) first++;
+    const ref = previous.ref;
+    ref.text = source;
+    const lines = (text: string, from: number, to: number) => {
+      let n = 0;
+      for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+      return n;
+    };
+    const rows = lines(source, head, source.length - tail) - lines(before, head, oldEnd);
+    // Old chunks in the unchanged tail, by where they start in the new text.
+    const resume = new Map<number, number>();
+    for (let j = first + 1; j < old.length; j++) if (old[j].start >= oldEnd) resume.set(old[j].start + delta, j);
+    const chunks = old.slice(0, first);
+    const fresh = new Set<Chunk>();
+    const scanner = new ChunkScanner(source, old[first].start);
+    let start = old[first].start;
+    let row = old[first].startRow;
+    let taken = old.length;
+    for (;;) {
+      const end = scanner.next();
+      const chunk = PythonModule.parseChunk(grammar, ref, start, end ?? source.length, row);
+      chunks.push(chunk);
+      fresh.add(chunk);
+      if (end === undefined) break;
+      row = pointAt(source, start, row, end).row;
+      start = end;
+      const j = resume.get(end);
+      if (j !== undefined) {
+        taken = j;
+        break;
+      }
+    }
+    for (let j = first; j < taken; j++) old[j].tree.delete();
+    for (let j = taken; j < old.length; j++) {
+      if (delta || rows) old[j].shift(delta, rows);
+      chunks.push(old[j]);
+    }
+    return new PythonModule(source, ref, chunks, fresh, query, previous);
+  }
+
+  /** Where each chunk starts and ends in the source. */
+  get chunkSpans(): Array<[number, number]> {
+    return this.chunks.map((c) => [c.start, c.end]);
+  }
+
+  /** Frees the module's trees (they live in the wasm heap). Not needed for a module a newer version took over. */
+  dispose(): void {
+    if (this.consumed) return;
+    this.consumed = true;
+    for (const c of this.chunks) c.tree.delete();
+  }
+
+  private readingsOf(chunk: Chunk): Chunk['readings'] {
+    return chunk.moduleBindings.map((b) => {
+      const type = b.value?.type;
+      const alias = type === 'identifier' || type === 'attribute' ? b.value!.text : undefined;
+      return { name: b.name, reading: `${b.kind} ${b.imported ?? ''} ${type ?? ''} ${alias ?? ''}`, aliasOf: alias?.split('.', 1)[0] };
     });
   }
 
-  /** What this module's index holds, per top-level statement (for the next version to take over). */
-  private statementGroups(): StatementGroup[] {
-    const statements = this.topLevel;
-    const starts = statements.map((n) => n.startIndex);
-    const groups: StatementGroup[] = statements.map((statement) => ({
-      statement,
-      scopes: [],
-      moduleBindings: [],
-      imports: [],
-      importSites: [],
-      assignments: [],
-      indexed: [],
-      calls: [],
-    }));
-    // The statement holding an offset: the last one starting at or before it.
-    const at = (offset: number): StatementGroup | undefined => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      let found = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid] <= offset) {
-          found = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      return found < 0 ? undefined : groups[found];
-    };
-    for (const s of this.scopes) if (s !== this.moduleScope) at(s.start)?.scopes.push(s);
-    for (const list of this.moduleScope.bindings.values()) for (const b of list) at(b.start)?.moduleBindings.push(b);
-    for (const b of this.imports) at(b.start)?.imports.push(b);
-    for (const site of this.importSites) at(site.at)?.importSites.push(site);
-    for (const a of this.assignments) at(a.startIndex)?.assignments.push(a);
-    for (const [type, nodes] of this.indexedNodes) for (const n of nodes) at(n.startIndex)?.indexed.push([type, n]);
-    for (const c of this.calls) at(c.node.startIndex)?.calls.push(c);
-    return groups;
-  }
-
-  /**
-   * Takes over one unchanged statement's index from the previous version: its nodes move
-   * to the new tree (and by `delta` offsets and `rows` lines when the edit came before it),
-   * its scopes hang under this module's scope, its module-level bindings bind here.
-   */
-  private adoptStatement(group: StatementGroup, delta: number, rows: number, statement: Node, pendingCalls: PendingCall[]): void {
-    const tree = this.tree;
-    const oldStatementId = group.statement.id;
-    const adopt = <T extends Node | undefined>(n: T): T => {
-      // Already moved (a node the index holds in two places).
-      if (!n || n.tree === tree) return n;
-      // The statement itself sits in the new root's child list: its node object is new.
-      if (n.id === oldStatementId && n.startIndex + delta === statement.startIndex) return statement as T;
-      n.tree = tree;
-      if (delta) {
-        n.startIndex += delta;
-        n.startPosition = { row: n.startPosition.row + rows, column: n.startPosition.column };
-      }
-      return n;
-    };
-    const shift = (b: Binding) => {
-      (b as { start: number }).start += delta;
-      adopt(b.node);
-      adopt(b.value);
-    };
-    for (const s of group.scopes) {
-      s.start += delta;
-      s.end += delta;
-      s.node = adopt(s.node);
-      if (s.parent?.kind === 'module') {
-        s.parent = this.moduleScope;
-        this.moduleScope.children.push(s);
-      }
-      for (const list of s.bindings.values()) for (const b of list) shift(b);
-      this.scopes.push(s);
-    }
-    const rebound = new Map<Binding, Binding>();
-    for (const b of group.moduleBindings) {
-      const copy: Binding = { ...b, start: b.start + delta, node: adopt(b.node), value: adopt(b.value), scope: this.moduleScope };
-      rebound.set(b, copy);
-      this.moduleScope.addBinding(copy);
-    }
-    for (const b of group.imports) this.imports.push(rebound.get(b) ?? b);
-    for (const site of group.importSites) {
-      this.importSites.push({ ...site, at: site.at + delta });
-      if (site.root !== undefined) this.importedRoots.add(site.root);
-      if (site.star !== undefined) this.starImports.push(site.star);
-    }
-    for (const a of group.assignments) this.assignments.push(adopt(a));
-    for (const [type, n] of group.indexed) {
-      const list = this.indexedNodes.get(type);
-      if (list) list.push(adopt(n));
-      else this.indexedNodes.set(type, [adopt(n)]);
-    }
-    for (const c of group.calls)
-      pendingCalls.push({
-        node: adopt(c.node),
-        func: adopt(c.func),
-        scope: c.scope.kind === 'module' ? this.moduleScope : c.scope,
-        shape: c.calleeShape,
-        end: c.knownEnd === undefined ? undefined : c.knownEnd + delta,
-      });
+  /** Adds a binding the index found, to its scope (module-level ones to the chunk, see `Chunk.moduleBindings`). */
+  private bind(scope: Scope, b: Binding): void {
+    this.current.nodes.add(b.node);
+    if (b.value) this.current.nodes.add(b.value);
+    if (scope === this.moduleScope) this.current.moduleBindings.push(b);
+    else scope.addBinding(b);
   }
 
   /** Indexes query captures, in document order. */
-  private indexCaptures(captures: QueryCapture[], pendingCalls: PendingCall[]): void {
+  private indexCaptures(captures: QueryCapture[]): void {
+    const chunk = this.current;
     const stack: Scope[] = [this.moduleScope];
     const scopeAt = (index: number): Scope => {
       while (stack.length > 1 && !stack[stack.length - 1].contains(index)) stack.pop();
@@ -540,20 +648,23 @@ export class PythonModule {
       const start = node.startIndex;
       if (name === 'assign') {
         assignment = node;
-        this.assignments.push(node);
+        chunk.assignments.push(node);
+        chunk.nodes.add(node);
         continue;
       }
       if (name.startsWith('node.')) {
         const type = name.slice(5) as IndexedNodeType;
-        const list = this.indexedNodes.get(type);
+        const list = chunk.indexed.get(type);
         if (list) list.push(node);
-        else this.indexedNodes.set(type, [node]);
+        else chunk.indexed.set(type, [node]);
+        chunk.nodes.add(node);
         continue;
       }
       if (name.startsWith('scope.')) {
         const parent = scopeAt(start);
         const scope = new Scope(name.slice(6) as ScopeKind, start, node.endIndex, parent, node);
-        this.scopes.push(scope);
+        chunk.scopes.push(scope);
+        chunk.nodes.add(node);
         stack.push(scope);
         continue;
       }
@@ -566,7 +677,7 @@ export class PythonModule {
         case 'def_name':
         case 'class_name':
           // The name of a def or class binds in the scope around it.
-          (scope.parent ?? scope).addBinding({
+          this.bind(scope.parent ?? scope, {
             name: node.text,
             kind: name === 'def_name' ? 'def' : 'class',
             node,
@@ -596,17 +707,25 @@ export class PythonModule {
           // PEP 572: an assignment expression in a comprehension binds in the enclosing function.
           let target = scope;
           while (target.kind === 'comprehension' && target.parent) target = target.parent;
-          target.addBinding({ name: node.text, kind: 'walrus', node, scope: target, start });
+          this.bind(target, { name: node.text, kind: 'walrus', node, scope: target, start });
           break;
         }
         case 'global':
-          for (const id of node.namedChildren) if (id?.type === 'identifier') scope.globals.add(id.text);
+          for (const id of node.namedChildren) {
+            if (id?.type !== 'identifier') continue;
+            if (scope === this.moduleScope) chunk.moduleGlobals.push(id.text);
+            else scope.globals.add(id.text);
+          }
           break;
         case 'nonlocal':
           break;
-        case 'call':
-          pendingCalls.push({ node, scope });
+        case 'call': {
+          const func = node.childForFieldName('function') ?? node;
+          chunk.calls.push(new CallSite(node, func, undefined, scope, undefined));
+          chunk.nodes.add(node);
+          chunk.nodes.add(func);
           break;
+        }
       }
     }
   }
@@ -624,7 +743,7 @@ export class PythonModule {
           const dotted = item.text;
           const head = dotted.split('.')[0];
           this.addImportBinding(head, canonicalModule(head), item, scope);
-          this.addImportedRoot(dotted.split('.')[0], item.startIndex);
+          this.current.importedRoots.push(dotted.split('.')[0]);
         }
       }
       return;
@@ -634,14 +753,11 @@ export class PythonModule {
     // Relative imports name the project's own modules: they never resolve to a library.
     const relative = moduleNode.type === 'relative_import';
     const moduleName = relative ? '.' + moduleNode.text.replace(/^\.+/, '') : moduleNode.text;
-    if (!relative) this.addImportedRoot(moduleName.split('.')[0], node.startIndex);
+    if (!relative) this.current.importedRoots.push(moduleName.split('.')[0]);
     for (const child of node.namedChildren) {
       if (!child || child === moduleNode || child.equals(moduleNode)) continue;
       if (child.type === 'wildcard_import') {
-        if (!relative) {
-          this.starImports.push(canonicalModule(moduleName));
-          this.importSites.push({ star: canonicalModule(moduleName), at: node.startIndex });
-        }
+        if (!relative) this.current.starImports.push(canonicalModule(moduleName));
         continue;
       }
       if (child.type === 'aliased_import') {
@@ -658,32 +774,27 @@ export class PythonModule {
   private addImportBinding(name: string, imported: string, node: Node, scope: Scope): void {
     if (name.includes('.')) return;
     const binding: Binding = { name, kind: 'import', node, scope, start: node.startIndex, imported };
-    scope.addBinding(binding);
-    this.imports.push(binding);
-    this.addImportedRoot(imported.replace(/^\./, '').split('.')[0], node.startIndex);
-  }
-
-  private addImportedRoot(root: string, at: number): void {
-    this.importedRoots.add(root);
-    this.importSites.push({ root, at });
+    this.bind(scope, binding);
+    this.current.imports.push(binding);
+    this.current.importedRoots.push(imported.replace(/^\./, '').split('.')[0]);
   }
 
   private bindParameter(p: Node, scope: Scope): void {
     switch (p.type) {
       case 'identifier':
-        scope.addBinding({ name: p.text, kind: 'param', node: p, scope, start: p.startIndex });
+        this.bind(scope, { name: p.text, kind: 'param', node: p, scope, start: p.startIndex });
         return;
       case 'default_parameter':
       case 'typed_default_parameter': {
         const n = p.childForFieldName('name');
-        if (n?.type === 'identifier') scope.addBinding({ name: n.text, kind: 'param', node: n, scope, start: n.startIndex });
+        if (n?.type === 'identifier') this.bind(scope, { name: n.text, kind: 'param', node: n, scope, start: n.startIndex });
         return;
       }
       case 'typed_parameter':
       case 'list_splat_pattern':
       case 'dictionary_splat_pattern': {
         const n = p.namedChildren.find((c) => c?.type === 'identifier');
-        if (n) scope.addBinding({ name: n.text, kind: 'param', node: n, scope, start: n.startIndex });
+        if (n) this.bind(scope, { name: n.text, kind: 'param', node: n, scope, start: n.startIndex });
         else for (const c of p.namedChildren) if (c) this.bindParameter(c, scope);
         return;
       }
@@ -697,7 +808,7 @@ export class PythonModule {
     switch (target.type) {
       case 'identifier': {
         const bindIn = scope.globals.has(target.text) ? this.moduleScope : scope;
-        bindIn.addBinding({ name: target.text, kind, node: target, scope: bindIn, start: target.startIndex, value });
+        this.bind(bindIn, { name: target.text, kind, node: target, scope: bindIn, start: target.startIndex, value });
         return;
       }
       case 'pattern_list':
@@ -753,22 +864,39 @@ export class PythonModule {
 
   /** Whether the parse met syntax errors (tree-sitter's ERROR or MISSING nodes) anywhere. */
   get hasError(): boolean {
-    return this.tree.rootNode.hasError;
+    return this.chunks.some((c) => c.hasError);
   }
 
-  /** Where the module's text ends (the root node's end). */
+  /** The chunks whose trees hold syntax errors, in order. */
+  get treesWithErrors(): Tree[] {
+    return this.chunks.filter((c) => c.hasError).map((c) => c.tree);
+  }
+
+  /** Where the module's text ends (the last tree's root ends there). */
   get endPosition(): Point {
-    return this.tree.rootNode.endPosition;
+    return this.chunks[this.chunks.length - 1].tree.rootNode.endPosition;
+  }
+
+  /** The chunk holding an offset (or a line, by `key`): the last one starting at or before it. */
+  private chunkAt(value: number, key: (c: Chunk) => number): Chunk {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (key(this.chunks[mid]) <= value) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.chunks[lo];
   }
 
   /** The smallest node spanning `start`..`end` (offsets in UTF-16 code units). */
   descendantForIndex(start: number, end = start): Node | null {
-    return this.tree.rootNode.descendantForIndex(start, end);
+    return this.chunkAt(start, (c) => c.start).tree.rootNode.descendantForIndex(start, end);
   }
 
   /** The smallest node spanning a position. */
   descendantForPosition(at: Point): Node | null {
-    return this.tree.rootNode.descendantForPosition(at);
+    return this.chunkAt(at.row, (c) => c.startRow).tree.rootNode.descendantForPosition(at);
   }
 
   /**
@@ -776,12 +904,12 @@ export class PythonModule {
    * walk on 5,000 lines); prefer `nodesOfType` where the index has the type.
    */
   descendantsOfType(type: string): Node[] {
-    return this.tree.rootNode.descendantsOfType(type).filter((n): n is Node => n !== null);
+    return this.chunks.flatMap((c) => c.tree.rootNode.descendantsOfType(type).filter((n): n is Node => n !== null));
   }
 
-  /** The module's top-level statements (and comments), in order: `rootNode.namedChildren`, marshalled once. */
+  /** The module's top-level statements (and comments), in order. */
   get topLevel(): readonly Node[] {
-    this.topLevelStatements ??= this.tree.rootNode.namedChildren.filter((n): n is Node => n !== null);
+    this.topLevelStatements ??= this.chunks.flatMap((c) => c.statements);
     return this.topLevelStatements;
   }
 
