@@ -539,11 +539,11 @@ export class PythonModule {
   }
 
   /** Parses the chunk from `start` to `end` (`start` begins line `row`) on its own. */
-  private static parseChunk(grammar: GrammarParser, ref: SourceRef, start: number, end: number, row: number): Chunk {
+  private static parseChunk(grammar: GrammarParser, ref: SourceRef, start: number, end: number, row: number, oldTree?: Tree): Chunk {
     const endPosition = pointAt(ref.text, start, row, end);
     // Node text is read through this callback later, from whatever version of the text
     // the trees belong to by then (chunks move on to later versions of the module).
-    const tree = grammar.parser.parse((index: number) => ref.text.slice(index, index + 4096), null, {
+    const tree = grammar.parser.parse((index: number) => ref.text.slice(index, index + 4096), oldTree ?? null, {
       includedRanges: [{ startIndex: start, endIndex: end, startPosition: { row, column: 0 }, endPosition }],
     });
     if (!tree) throw new Error('tree-sitter returned no tree');
@@ -585,7 +585,22 @@ export class PythonModule {
     let taken = old.length;
     for (;;) {
       const end = scanner.next();
-      const chunk = PythonModule.parseChunk(grammar, ref, start, end ?? source.length, row);
+      // The change stayed inside one chunk (in a long function or class, say): tree-sitter
+      // reparses it incrementally, reusing the unchanged subtrees of its old tree.
+      const was = old[first];
+      const within = chunks.length === first && start === was.start && (end ?? source.length) === was.end + delta && oldEnd <= was.end;
+      if (within)
+        was.tree.edit(
+          new Edit({
+            startIndex: head,
+            oldEndIndex: oldEnd,
+            newEndIndex: source.length - tail,
+            startPosition: pointAt(before, was.start, was.startRow, head),
+            oldEndPosition: pointAt(before, was.start, was.startRow, oldEnd),
+            newEndPosition: pointAt(source, was.start, was.startRow, source.length - tail),
+          }),
+        );
+      const chunk = PythonModule.parseChunk(grammar, ref, start, end ?? source.length, row, within ? was.tree : undefined);
       chunks.push(chunk);
       fresh.add(chunk);
       if (end === undefined) break;
