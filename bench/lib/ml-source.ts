@@ -108,6 +108,19 @@ function moduleClass(rand: () => number, k: number): string[] {
   ];
 }
 
+/**
+ * The same module written as one script function: the imports at the top, everything else
+ * nested in `def main():` (functions and classes defined inside it), exactly `lines` lines.
+ * One top-level statement holds nearly the whole file: the worst case for a parser that
+ * reparses by top-level statement.
+ */
+export function generateMlScript(lines: number, seed = 1): string {
+  const module = generateMlModule(lines - 1, seed).split('\n').slice(0, -1);
+  const header = ML_HEADER.split('\n').length - 1;
+  const body = module.slice(header).map((l) => (l ? `    ${l}` : l));
+  return [...module.slice(0, header), 'def main():', ...body].join('\n') + '\n';
+}
+
 /** A Python ML module of exactly `lines` lines (each ending with a newline). */
 export function generateMlModule(lines: number, seed = 1): string {
   const rand = seededRandom(seed);

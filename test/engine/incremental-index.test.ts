@@ -13,7 +13,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { generateMlModule } from '../../bench/lib/ml-source';
+import { generateMlModule, generateMlScript } from '../../bench/lib/ml-source';
 import { createLinter } from '../../server/src/compose';
 import type { PythonModule } from '../../server/src/engine/python/module';
 import { OpenDocument } from '../../server/src/lsp/documents';
@@ -115,6 +115,8 @@ function corpus(): Array<{ name: string; text: string }> {
   return [
     { name: 'generated 1,500 lines', text: generated },
     { name: 'generated, CRLF and astral characters', text: generateMlModule(400, 9).replace(/\n/g, '\r\n').replace(/# /g, '# 🤖 ') },
+    // One chunk of 800 lines: edits inside it reparse it incrementally from its old tree.
+    { name: 'generated script, one function', text: generateMlScript(800, 6) },
     read('examples/ml-project/src/train.py'),
     read('rules/ser/SER001-pickle-deserialization/fixtures/invalid.py'),
     read('rules/rng/RNG002-unseeded-numpy-global-rng/fixtures/invalid.py'),
