@@ -419,8 +419,6 @@ export class PythonModule {
   private callsByCallee?: Map<string, CallSite[]>;
   private callsByStart?: Map<number, CallSite[]>;
   private readonly importedRoots = new Set<string>();
-  /** What name resolution reads of each module-level name (see `Chunk.readings`). */
-  private readonly readings = new Map<string, string>();
   /** What name resolution reads of the module as a whole: `global` names there, star imports. */
   private readonly scopeWideReading: string;
   /**
@@ -473,12 +471,11 @@ export class PythonModule {
       }
       this.calls.push(...chunk.calls);
     }
-    for (const chunk of chunks) for (const r of chunk.readings) this.readings.set(r.name, (this.readings.get(r.name) ?? '') + r.reading + '\n');
     this.scopeWideReading = `${[...moduleScope.globals].join(' ')} * ${this.starImports.join(' ')}`;
     // Callees resolve once every binding is known: an alias bound later in the file
     // (`load = pickle.load` below a function that calls `load`) must be seen first. Calls of
     // chunks taken over keep their callee unless the name it starts with reads differently.
-    const changed = previous && this.changedNames(previous);
+    const changed = previous && this.changedNames(previous, fresh);
     for (const chunk of chunks) {
       const all = !changed || fresh.has(chunk);
       if (!all && !changed.size) continue;
@@ -494,11 +491,20 @@ export class PythonModule {
    * (bound, unbound or rebound, or aliases of such names); undefined when anything may
    * resolve differently (`global` at module level, star imports changed).
    */
-  private changedNames(previous: PythonModule): Set<string> | undefined {
+  private changedNames(previous: PythonModule, fresh: ReadonlySet<Chunk>): Set<string> | undefined {
     if (previous.scopeWideReading !== this.scopeWideReading) return undefined;
+    // Only names bound in the chunks parsed again, or in the ones they replaced, can read differently.
+    const candidates = new Set<string>();
+    const kept = new Set(this.chunks);
+    for (const chunk of fresh) for (const r of chunk.readings) candidates.add(r.name);
+    for (const chunk of previous.chunks) if (!kept.has(chunk)) for (const r of chunk.readings) candidates.add(r.name);
+    const readingOf = (chunks: readonly Chunk[], name: string) => {
+      let all = '';
+      for (const chunk of chunks) for (const r of chunk.readings) if (r.name === name) all += `${r.reading}\n`;
+      return all;
+    };
     const changed = new Set<string>();
-    for (const [name, reading] of this.readings) if (previous.readings.get(name) !== reading) changed.add(name);
-    for (const name of previous.readings.keys()) if (!this.readings.has(name)) changed.add(name);
+    for (const name of candidates) if (readingOf(previous.chunks, name) !== readingOf(this.chunks, name)) changed.add(name);
     // `load = pickle.load` reads differently when `pickle` does.
     for (let grew = changed.size > 0; grew; ) {
       grew = false;
