@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import { defineRule } from '../../../server/src/engine/rule';
 import type { CallSite, PythonModule, Scope } from '../../../server/src/engine/python/module';
+import { offsetsOf } from '../../../server/src/engine/python/source-offsets';
 
 /** Library calls that read or write data or models, and where their path goes (position, keyword). */
 const IO_CALLS: Array<[RegExp, number, string]> = [
@@ -176,7 +177,28 @@ function pathArguments(call: CallSite): Array<{ arg: Node; what: string }> {
   return out;
 }
 
-const PREFILTER = /["'](?:\/|~|[A-Za-z]:[\\/]|\\\\)|home\(|expanduser/;
+/** A path starts at `i`: `/`, `~`, a drive (`C:` and a slash or backslash) or a UNC path (two backslashes). */
+function startsPath(source: string, i: number): boolean {
+  // Char codes: asked after every quote of the file.
+  const c = source.charCodeAt(i);
+  if (c === 47 /* / */ || c === 126 /* ~ */) return true;
+  if (c === 92 /* backslash */) return source.charCodeAt(i + 1) === 92;
+  const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  const separator = source.charCodeAt(i + 2);
+  return letter && source.charCodeAt(i + 1) === 58 /* : */ && (separator === 92 || separator === 47);
+}
+
+/**
+ * Whether the file may hold a machine-specific path: a string starting like one, `home(` or
+ * `expanduser` (what `/["'](?:\/|~|[A-Za-z]:[\\/]|\\\\)|home\(|expanduser/` finds), from the
+ * occurrences of quotes and words kept between versions of the source instead of a search
+ * of the whole file on every edit.
+ */
+function mayHoldPath(source: string): boolean {
+  if (offsetsOf(source, 'home(').length || offsetsOf(source, 'expanduser').length) return true;
+  for (const quote of ['"', "'"]) for (const at of offsetsOf(source, quote)) if (startsPath(source, at + 1)) return true;
+  return false;
+}
 
 /** Libraries of data and model code: the rule looks at files that import one of them. */
 const DATA_LIBRARIES = [
@@ -212,7 +234,7 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (!PREFILTER.test(ctx.source)) return;
+    if (!mayHoldPath(ctx.source)) return;
     const m = ctx.module;
     const reported = new Set<number>();
     for (const call of m.calls) {

@@ -4,6 +4,7 @@ import { nodeRange } from '../../../server/src/engine/lint';
 import { defineRule } from '../../../server/src/engine/rule';
 import type { PythonModule } from '../../../server/src/engine/python/module';
 import { importPosition } from '../../../server/src/engine/python/extract-config';
+import { offsetsOf } from '../../../server/src/engine/python/source-offsets';
 
 /** Token formats that identify a secret by themselves, with the environment variable that usually holds it. */
 const TOKEN_FORMATS: Array<{ re: RegExp; what: string; env: string }> = [
@@ -19,6 +20,9 @@ const TOKEN_FORMATS: Array<{ re: RegExp; what: string; env: string }> = [
   { re: /^r8_[A-Za-z0-9]{30,}$/, what: 'a Replicate token', env: 'REPLICATE_API_TOKEN' },
   { re: /^gsk_[A-Za-z0-9]{40,}$/, what: 'a Groq API key', env: 'GROQ_API_KEY' },
 ];
+
+/** Any of the token formats, in one expression: tested on every long enough string literal of a file. */
+const ANY_TOKEN_FORMAT = new RegExp(TOKEN_FORMATS.map((f) => f.re.source).join('|'));
 
 const TOKEN_HINT = /(?:hf_|sk-|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox[baprs]-|AIza|_live_|r8_|gsk_)[A-Za-z0-9]/;
 const NAME_HINT = /(?:key|token|secret|passw|pwd|credential)\w*["']?\s*\]?\s*[=:]/i;
@@ -57,16 +61,27 @@ function entropy(s: string): number {
   return h;
 }
 
+// Constants, not literals in the functions below: a regular expression literal makes a new
+// object each time it runs, and these run for every long string literal of a file.
+const ANY_SPACE = /\s/;
+const ENV_VAR_NAME = /^[A-Z][A-Z0-9_]*$/;
+const URL_OR_PATH = /^(?:[a-z]+:\/\/|\/|\.{0,2}\/|~)/;
+const KEY_FILE = /\.(?:txt|json|ya?ml|env|pem|key|csv|cfg|ini)$/i;
+const PLAIN_WORDS = /^(?:[a-z]+_)*[a-z]+$/;
+const ANY_DIGIT = /\d/;
+const ANY_LETTER = /[A-Za-z]/;
+const WORD_CHAR = /\w/;
+
 /** A value that looks like a real credential (not a placeholder, a name, a path or prose). */
 function plausibleSecret(value: string, strong: boolean): boolean {
   const v = value.trim();
-  if (v !== value || /\s/.test(v)) return false;
+  if (v !== value || ANY_SPACE.test(v)) return false;
   if (PLACEHOLDER.test(v)) return false;
-  if (/^[A-Z][A-Z0-9_]*$/.test(v)) return false; // an environment variable's name
-  if (/^(?:[a-z]+:\/\/|\/|\.{0,2}\/|~)/.test(v) || /\.(?:txt|json|ya?ml|env|pem|key|csv|cfg|ini)$/i.test(v)) return false; // URLs, paths, key files
-  if (/^(?:[a-z]+_)*[a-z]+$/.test(v)) return false; // a plain word or snake_case identifier
+  if (ENV_VAR_NAME.test(v)) return false; // an environment variable's name
+  if (URL_OR_PATH.test(v) || KEY_FILE.test(v)) return false; // URLs, paths, key files
+  if (PLAIN_WORDS.test(v)) return false; // a plain word or snake_case identifier
   if (strong) return v.length >= 8;
-  return v.length >= 16 && entropy(v) >= 3.0 && /\d/.test(v) && /[A-Za-z]/.test(v);
+  return v.length >= 16 && entropy(v) >= 3.0 && ANY_DIGIT.test(v) && ANY_LETTER.test(v);
 }
 
 function masked(value: string): string {
@@ -118,10 +133,11 @@ function contextName(m: PythonModule, node: Node): { name: string; strong: boole
  */
 function plainStringValue(source: string, start: number, end: number): string | undefined {
   let i = start;
-  while (i < end && /[rRbBuU]/.test(source[i])) i++;
+  while (i < end && 'rRbBuU'.includes(source[i])) i++;
   const q = source[i];
   if (q !== '"' && q !== "'") return undefined;
-  const quote = source.startsWith(q + q + q, i) && end - i >= 6 ? q + q + q : q;
+  const tripleQuote = q === '"' ? '"""' : "'''";
+  const quote = source.startsWith(tripleQuote, i) && end - i >= 6 ? tripleQuote : q;
   if (!source.startsWith(quote, end - quote.length) || end - quote.length < i + quote.length) return undefined;
   return source.slice(i + quote.length, end - quote.length);
 }
@@ -165,8 +181,12 @@ function mayBeSecretName(source: string, eq: number): boolean {
   return k >= 0 && source[k] === '\\';
 }
 
-const PREFIX_CHAR = /[rRbBuUfFtT]/;
-const NEXT_QUOTE_OR_COMMENT = /["'#]/g;
+// Prefix letters are tested with `includes`, not regular expressions: the reading below
+// asks about them for every literal, thousands of times in a large file.
+const PREFIX_LETTERS = 'rRbBuUfFtT';
+const FORMAT_PREFIX_LETTERS = 'fFtT';
+/** The earlier of two offsets, where -1 is none. */
+const earliest = (a: number, b: number) => (a < 0 ? b : b < 0 ? a : Math.min(a, b));
 const IN_DOUBLE = /["\\\r\n]/g;
 const IN_SINGLE = /['\\\r\n]/g;
 const IN_TRIPLE_DOUBLE = /["\\]/g;
@@ -176,20 +196,29 @@ const IN_TRIPLE_SINGLE = /['\\]/g;
  * The string literals of a module (what `descendantsOfType('string')` returns, in document
  * order), found by reading the source text instead of walking the tree: a walk that
  * marshals every node out of the wasm heap costs tens of milliseconds on a large file.
- * F-strings take their extent and nested strings from the tree (they are few). Undefined
+ * F-strings take their extent and nested strings from the tree (they are few). Each is
+ * handed to `visit` as it is read (a large file has thousands: no object for each). False
  * where the text is not plain valid Python as far as this reading goes: the caller walks
  * the tree then.
  */
-function stringLiterals(m: PythonModule): Array<{ start: number; end: number; node?: Node }> | undefined {
+function readStringLiterals(m: PythonModule, visit: (start: number, end: number, node?: Node) => void): boolean {
   const s = m.source;
   const n = s.length;
-  const out: Array<{ start: number; end: number; node?: Node }> = [];
   let i = 0;
+  // Only quotes and comments matter outside strings: the occurrences of each (kept between
+  // versions of the source, not searched for again on every edit), walked in order.
+  const doubles = offsetsOf(s, '"');
+  const singles = offsetsOf(s, "'");
+  const hashes = offsetsOf(s, '#');
+  let nextDouble = 0;
+  let nextSingle = 0;
+  let nextHash = 0;
   while (i < n) {
-    // Only quotes and comments matter outside strings.
-    NEXT_QUOTE_OR_COMMENT.lastIndex = i;
-    if (!NEXT_QUOTE_OR_COMMENT.exec(s)) break;
-    i = NEXT_QUOTE_OR_COMMENT.lastIndex - 1;
+    while (nextDouble < doubles.length && doubles[nextDouble] < i) nextDouble++;
+    while (nextSingle < singles.length && singles[nextSingle] < i) nextSingle++;
+    while (nextHash < hashes.length && hashes[nextHash] < i) nextHash++;
+    i = earliest(earliest(doubles[nextDouble] ?? -1, singles[nextSingle] ?? -1), hashes[nextHash] ?? -1);
+    if (i < 0) break;
     const c = s.charCodeAt(i);
     if (c === 35 /* # */) {
       const nl = s.indexOf('\n', i);
@@ -197,27 +226,29 @@ function stringLiterals(m: PythonModule): Array<{ start: number; end: number; no
       continue;
     }
     let start = i;
-    while (start > 0 && i - start < 3 && PREFIX_CHAR.test(s[start - 1])) start--;
-    if (start > 0 && /\w/.test(s[start - 1])) return undefined; // `or"x"`, `if"x"`: not worth telling apart
-    const prefix = s.slice(start, i);
-    if (/[fFtT]/.test(prefix)) {
+    let formatted = false;
+    while (start > 0 && i - start < 3 && PREFIX_LETTERS.includes(s[start - 1])) {
+      start--;
+      formatted ||= FORMAT_PREFIX_LETTERS.includes(s[start]);
+    }
+    if (start > 0 && WORD_CHAR.test(s[start - 1])) return false; // `or"x"`, `if"x"`: not worth telling apart
+    if (formatted) {
       // An f-string: its end (interpolations may hold strings) and the strings inside it, from the tree.
       const node = m.descendantForIndex(start, i + 1)?.parent;
-      if (node?.type !== 'string' || node.startIndex !== start) return undefined;
-      out.push({ start, end: node.endIndex, node });
-      for (const inner of node.descendantsOfType('string'))
-        if (inner && inner.startIndex !== start) out.push({ start: inner.startIndex, end: inner.endIndex, node: inner });
+      if (node?.type !== 'string' || node.startIndex !== start) return false;
+      visit(start, node.endIndex, node);
+      for (const inner of node.descendantsOfType('string')) if (inner && inner.startIndex !== start) visit(inner.startIndex, inner.endIndex, inner);
       i = node.endIndex;
       continue;
     }
-    const q = s[i];
-    const triple = s.startsWith(q + q + q, i);
+    const tripleQuote = c === 34 ? '"""' : "'''";
+    const triple = s.startsWith(tripleQuote, i);
     let j = i + (triple ? 3 : 1);
     const stop = triple ? (c === 34 ? IN_TRIPLE_DOUBLE : IN_TRIPLE_SINGLE) : c === 34 ? IN_DOUBLE : IN_SINGLE;
     for (;;) {
       // Skip to the next character that can end the string (or escape, or break the line).
       stop.lastIndex = j;
-      if (!stop.exec(s)) return undefined;
+      if (!stop.test(s)) return false;
       j = stop.lastIndex - 1;
       const d = s.charCodeAt(j);
       if (d === 92 /* \\ */) {
@@ -229,17 +260,17 @@ function stringLiterals(m: PythonModule): Array<{ start: number; end: number; no
           j++;
           break;
         }
-        if (s.startsWith(q + q + q, j)) {
+        if (s.startsWith(tripleQuote, j)) {
           j += 3;
           break;
         }
-      } else if (!triple && (d === 10 || d === 13)) return undefined;
+      } else if (!triple && (d === 10 || d === 13)) return false;
       j++;
     }
-    out.push({ start, end: j });
+    visit(start, j);
     i = j;
   }
-  return out;
+  return true;
 }
 
 /**
@@ -255,22 +286,18 @@ function candidateStrings(m: PythonModule): Node[] {
     const plain = plainStringValue(source, start, end);
     if (plain === undefined) return true;
     if (plain.length < 8 || plain.length > 400) return false;
-    return TOKEN_FORMATS.some((f) => f.re.test(plain)) || (plausibleSecret(plain, true) && mayBeNamedValue(source, start));
+    return ANY_TOKEN_FORMAT.test(plain) || (plausibleSecret(plain, true) && mayBeNamedValue(source, start));
   };
-  const lexed = m.hasError ? undefined : stringLiterals(m);
-  if (lexed) {
+  if (!m.hasError) {
     const out: Node[] = [];
     let agrees = true;
-    for (const lit of lexed) {
-      if (!mayReport(lit.start, lit.end)) continue;
-      const node = lit.node ?? m.descendantForIndex(lit.start, lit.end);
-      if (node?.type !== 'string' || node.startIndex !== lit.start || node.endIndex !== lit.end) {
-        agrees = false;
-        break;
-      }
-      out.push(node);
-    }
-    if (agrees) return out;
+    const read = readStringLiterals(m, (start, end, lexed) => {
+      if (!agrees || !mayReport(start, end)) return;
+      const node = lexed ?? m.descendantForIndex(start, end);
+      if (node?.type !== 'string' || node.startIndex !== start || node.endIndex !== end) agrees = false;
+      else out.push(node);
+    });
+    if (read && agrees) return out;
   }
   const out: Node[] = [];
   for (const node of m.descendantsOfType('string')) if (mayReport(node.startIndex, node.endIndex)) out.push(node);
@@ -316,7 +343,8 @@ export default defineRule({
   },
   check(ctx) {
     // Cheap text checks first: a token's prefix, or a secret-like name being assigned or passed.
-    if (!TOKEN_HINT.test(ctx.source) && !NAME_HINT.test(ctx.source)) return;
+    // The name hint first: it usually matches early in ML code, where the token hint scans the whole file.
+    if (!NAME_HINT.test(ctx.source) && !TOKEN_HINT.test(ctx.source)) return;
     const m = ctx.module;
     const seen = new Set<number>();
     const osImport = m.moduleScope.bindings.get('os')?.every((b) => b.kind === 'import' && b.imported === 'os');

@@ -16,6 +16,9 @@ const CONSTRUCTORS: Record<string, { what: string; seed: [number, string] }> = {
   'random.Random': { what: 'random.Random()', seed: [0, 'x'] },
 };
 
+/** Generator constructors that take no seed at all. */
+const NON_DETERMINISTIC_STATE = ['tensorflow.random.Generator.from_non_deterministic_state', 'tensorflow.random.experimental.Generator.from_non_deterministic_state'];
+
 /**
  * A placeholder: the generator is stored in a name or attribute (`self.rng = random.Random()`)
  * that the file also sets to a seeded generator (`self.rng = random.Random(seed + epoch)`)
@@ -70,21 +73,22 @@ export default defineRule({
   },
   check(ctx) {
     const m = ctx.module;
-    const readsEntropy = /\.entropy\b/.test(ctx.source);
+    // Asked only of `SeedSequence()` calls: a scan of the whole source.
+    let readsEntropy: boolean | undefined;
     const report = (call: CallSite, what: string, seedNode: Parameters<typeof seedArgumentFix>[2], why: string) => {
       const fix = seedArgumentFix(m, call, seedNode);
       ctx.reportNode(call.node, `${what} ${why} and draws different numbers on every run, whatever else the file seeds; pass a seed from the config`, { fixes: fix ? [fix] : [] });
     };
-    for (const call of m.calls) {
-      const callee = call.callee;
-      if (!callee) continue;
-      if (callee === 'tensorflow.random.Generator.from_non_deterministic_state' || callee === 'tensorflow.random.experimental.Generator.from_non_deterministic_state') {
+    // The calls of the callees this rule knows, from the module's index (not a test of every call).
+    for (const call of m.callsTo(...NON_DETERMINISTIC_STATE, ...Object.keys(CONSTRUCTORS))) {
+      const callee = call.callee!;
+      if (NON_DETERMINISTIC_STATE.includes(callee)) {
         ctx.reportNode(call.node, `${call.func.text}() seeds the generator from OS entropy, so it draws different numbers on every run; use tf.random.Generator.from_seed(SEED) with the seed from the config`);
         continue;
       }
       const spec = CONSTRUCTORS[callee];
       if (!spec || call.hasSplat) continue;
-      if (callee === 'numpy.random.SeedSequence' && readsEntropy) continue;
+      if (callee === 'numpy.random.SeedSequence' && (readsEntropy ??= /\.entropy\b/.test(ctx.source))) continue;
       const seed = call.argument(spec.seed[0], spec.seed[1]);
       if (seed && m.constantValue(seed, call.scope)?.kind !== 'none') continue;
       if (reseededElsewhere(m, call)) continue;

@@ -4,8 +4,8 @@ import { RNG_NAMES, entropySource, globalRngUses, isSeededFor, seederOf, seeding
 import { defineRule } from '../../../server/src/engine/rule';
 import { short } from '../shared';
 
-/** Calls that take a seed or key, beyond the global seeders, and where the seed goes. */
-const SINKS: Record<string, [number, string]> = {
+/** Calls that take a seed or key, beyond the global seeders, and where the seed goes (maps: looked up for every call of a file). */
+const SINKS = new Map<string, [number, string]>(Object.entries({
   'numpy.random.default_rng': [0, 'seed'],
   'numpy.random.RandomState': [0, 'seed'],
   'numpy.random.PCG64': [0, 'seed'],
@@ -20,15 +20,15 @@ const SINKS: Record<string, [number, string]> = {
   'tensorflow.random.experimental.Generator.from_seed': [0, 'seed'],
   'jax.random.PRNGKey': [0, 'seed'],
   'jax.random.key': [0, 'seed'],
-};
+}));
 
 /** Calls that reseed a global generator from OS entropy. */
-const RESEEDS: Record<string, string> = {
+const RESEEDS = new Map<string, string>(Object.entries({
   'torch.seed': 'torch.seed() reseeds PyTorch from OS entropy',
   'torch.random.seed': 'torch.random.seed() reseeds PyTorch from OS entropy',
   'torch.cuda.seed': 'torch.cuda.seed() reseeds the CUDA generator from OS entropy',
   'torch.cuda.seed_all': 'torch.cuda.seed_all() reseeds every CUDA generator from OS entropy',
-};
+}));
 
 export default defineRule({
   target: 'python',
@@ -106,9 +106,9 @@ export default defineRule({
     };
     for (const call of m.calls) {
       const callee = call.callee;
-      const name = callee ?? '';
-      if (RESEEDS[name]) {
-        ctx.reportNode(call.node, `${RESEEDS[name]}, undoing any earlier seed; remove it, or seed with a value from the config`);
+      const reseeds = callee ? RESEEDS.get(callee) : undefined;
+      if (reseeds) {
+        ctx.reportNode(call.node, `${reseeds}, undoing any earlier seed; remove it, or seed with a value from the config`);
         continue;
       }
       const seeder = seederOf(callee);
@@ -122,7 +122,7 @@ export default defineRule({
         check(call, seed, `${call.func.text}(...)`);
         continue;
       }
-      const sink = callee ? SINKS[callee] : undefined;
+      const sink = callee ? SINKS.get(callee) : undefined;
       if (sink) {
         check(call, call.argument(sink[0], sink[1]), callee!.startsWith('jax.') ? `the JAX key ${call.func.text}(...)` : `${call.func.text}(...)`);
         continue;

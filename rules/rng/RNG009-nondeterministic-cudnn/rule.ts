@@ -1,6 +1,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { PythonModule } from '../../../server/src/engine/python/module';
 import { calledName, seedingOf } from '../../../server/src/engine/python/seeding';
+import { offsetsOf } from '../../../server/src/engine/python/source-offsets';
 import { defineRule } from '../../../server/src/engine/rule';
 
 /** `torch.backends.cudnn.<flag> = <value>` assignments, resolved through imports (`from torch.backends import cudnn`). */
@@ -33,10 +34,7 @@ function cudnnFlags(m: PythonModule): Array<{ node: Node; flag: string; value: b
 
 /** Offsets of `benchmark` and `deterministic` in the source, ascending. */
 function flagOccurrences(source: string): number[] {
-  const out: number[] = [];
-  for (const word of ['benchmark', 'deterministic'])
-    for (let i = source.indexOf(word); i >= 0; i = source.indexOf(word, i + 1)) out.push(i);
-  return out.sort((x, y) => x - y);
+  return [...offsetsOf(source, 'benchmark'), ...offsetsOf(source, 'deterministic')].sort((x, y) => x - y);
 }
 
 /** The first place the file puts work on a CUDA device. */

@@ -5,6 +5,7 @@ import { nodeRange } from '../../../server/src/engine/lint';
 import { compareVersions, parseVersion, specAllowsBelow, type DeclaredPackage } from '../../../server/src/engine/project';
 import { addArgumentEdits } from '../../../server/src/engine/python/fixes';
 import type { CallSite, PythonModule } from '../../../server/src/engine/python/module';
+import { offsetsOf } from '../../../server/src/engine/python/source-offsets';
 import { defineRule, type PythonContext } from '../../../server/src/engine/rule';
 
 /** PyTorch 2.6 made `weights_only=True` the default of `torch.load`. */
@@ -157,7 +158,8 @@ function onlyBefore(p: DeclaredPackage, bound: string): boolean {
 
 /** `os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"`, `os.environ.setdefault(...)`, `os.putenv(...)` with a truthy value. */
 function forcedOff(ctx: PythonContext): Array<{ node: Node }> {
-  if (!ctx.source.includes(FORCE_NO_WEIGHTS_ONLY)) return [];
+  // Occurrences kept between versions of the source: no search of the whole file per edit.
+  if (!offsetsOf(ctx.source, FORCE_NO_WEIGHTS_ONLY).length) return [];
   const m = ctx.module;
   const out: Array<{ node: Node }> = [];
   const isName = (n: Node | null | undefined, scope = m.scopeAt(n?.startIndex ?? 0)) => {

@@ -2,6 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Fix } from '../../../protocol/findings';
 import { nodeRange } from '../../../server/src/engine/lint';
 import type { CallSite, PythonModule } from '../../../server/src/engine/python/module';
+import { offsetsOf } from '../../../server/src/engine/python/source-offsets';
 import { defineRule } from '../../../server/src/engine/rule';
 
 const TORCH_HUB = ['torch.hub.load', 'torch.hub.list', 'torch.hub.help'];
@@ -57,7 +58,8 @@ export default defineRule({
   },
   check(ctx) {
     const m = ctx.module;
-    if (!ctx.source.includes('trust_re')) return;
+    // Occurrences kept between versions of the source: no search of the whole file per edit.
+    if (!offsetsOf(ctx.source, 'trust_re').length) return;
     for (const call of m.calls) {
       const given = call.keyword('trust_remote_code');
       if (!given) continue;

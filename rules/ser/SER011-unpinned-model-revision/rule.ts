@@ -18,7 +18,8 @@ interface Target {
 
 function targetOf(call: CallSite): Target | undefined {
   const callee = call.callee ?? '';
-  const fp = FROM_PRETRAINED.exec(callee);
+  // The suffix first: asked of every call of a file, it settles most without the expression.
+  const fp = callee.endsWith('.from_pretrained') ? FROM_PRETRAINED.exec(callee) : null;
   if (fp) {
     // `PeftModel.from_pretrained(base_model, model_id)`; `AutoPeftModel*` takes the id first.
     if (callee.startsWith('peft.') && !fp[1].startsWith('AutoPeft')) return { repo: call.argument(1, 'model_id'), kind: 'hub' };

@@ -34,6 +34,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { CallSite, PythonModule, Scope } from './module';
+import { offsetsOf } from './source-offsets';
 
 export interface NumberLiteral {
   value: number;
@@ -123,13 +124,24 @@ export function isTrainingCall(call: CallSite): boolean {
 
 const trainingCache = new WeakMap<PythonModule, Node | null>();
 
-const METHOD_WORD = /\b(?:fit|partial_fit|fit_transform|fit_predict|fit_resample|fit_generator|train_on_batch|backward|apply_gradients|step|train)\b/g;
+/** The method names by which `isTrainingCall` finds a method call training. */
+const METHOD_WORDS = [...TRAINING_METHODS, 'step', 'train'];
+
+/** Characters that may sit between a `.` and the name after it (a constant: a literal makes a new object each time it runs). */
+const SPACE_OR_CONTINUATION = /[ \t\f\r\n\\]/;
+
+/** Whether the character at `i` is one of `\w` (an ASCII letter, digit or `_`); false outside the text. */
+function isWordCharAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
 
 /**
  * The calls whose method name may make them training calls (`x.fit(...)`, `opt.step()`),
- * found from the names' occurrences after a `.` in the source (each then walked up to its
- * call), instead of asking every call of the file for its function's node type and
- * attribute (several trips into the wasm heap per call). Undefined when the tree has
+ * found from the names' occurrences as whole words after a `.` in the source (each then
+ * walked up to its call), instead of asking every call of the file for its function's node
+ * type and attribute (several trips into the wasm heap per call). The occurrences are kept
+ * from one version of the source to the next (`offsetsOf`). Undefined when the tree has
  * syntax errors: then every call is asked.
  */
 function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
@@ -137,39 +149,45 @@ function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
   const source = module.source;
   const out = new Set<CallSite>();
   let byStart: Map<number, CallSite[]> | undefined;
-  for (const match of source.matchAll(METHOD_WORD)) {
-    const at = match.index!;
-    // The attribute name of `obj.name`: a `.` before it (spaces and line breaks between; a
-    // comment may sit between only across a line break, which counts as possibly one).
-    let i = at - 1;
-    let crossedLine = false;
-    while (i >= 0 && /[ \t\f\r\n\\]/.test(source[i])) {
-      if (source[i] === '\n') crossedLine = true;
-      i--;
-    }
-    if (source[i] !== '.' && !crossedLine) continue;
-    const id = module.descendantForIndex(at, at + match[0].length);
-    if (id?.type !== 'identifier' || id.startIndex !== at) continue;
-    const attribute = id.parent;
-    if (attribute?.type !== 'attribute') continue;
-    const call = attribute.parent;
-    if (call?.type !== 'call') continue;
-    if (!byStart) {
-      byStart = new Map();
-      for (const c of module.calls) {
-        const list = byStart.get(c.node.startIndex);
-        if (list) list.push(c);
-        else byStart.set(c.node.startIndex, [c]);
+  for (const word of METHOD_WORDS) {
+    for (const at of offsetsOf(source, word)) {
+      if (isWordCharAt(source, at - 1) || isWordCharAt(source, at + word.length)) continue;
+      // The attribute name of `obj.name`: a `.` before it (spaces and line breaks between; a
+      // comment may sit between only across a line break, which counts as possibly one).
+      let i = at - 1;
+      let crossedLine = false;
+      while (i >= 0 && SPACE_OR_CONTINUATION.test(source[i])) {
+        if (source[i] === '\n') crossedLine = true;
+        i--;
       }
+      if (source[i] !== '.' && !crossedLine) continue;
+      const id = module.descendantForIndex(at, at + word.length);
+      if (id?.type !== 'identifier' || id.startIndex !== at) continue;
+      const attribute = id.parent;
+      if (attribute?.type !== 'attribute') continue;
+      const call = attribute.parent;
+      if (call?.type !== 'call') continue;
+      if (!byStart) {
+        byStart = new Map();
+        for (const c of module.calls) {
+          const list = byStart.get(c.node.startIndex);
+          if (list) list.push(c);
+          else byStart.set(c.node.startIndex, [c]);
+        }
+      }
+      const site = byStart.get(call.startIndex)?.find((c) => c.node.equals(call));
+      if (site) out.add(site);
     }
-    const site = byStart.get(call.startIndex)?.find((c) => c.node.equals(call));
-    if (site) out.add(site);
   }
   return out;
 }
 
-function insideFunction(node: Node): boolean {
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return true;
+/**
+ * Whether code in a scope has a `def` or `lambda` around it (scopes span their nodes): asked
+ * of the scope chain instead of the call's ancestors (`node.parent` walks down from the root).
+ */
+function inFunction(scope: Scope): boolean {
+  for (let s: Scope | undefined = scope; s; s = s.parent) if (s.kind === 'function' || s.kind === 'lambda') return true;
   return false;
 }
 
@@ -180,12 +198,13 @@ function insideFunction(node: Node): boolean {
  * is a library, not a training script.
  */
 function runsAsProgram(module: PythonModule): boolean {
-  for (const stmt of module.topLevel) {
+  // Only a file that spells `__main__` can have the guard: the others ask no statement for its type.
+  for (const stmt of offsetsOf(module.source, '__main__').length ? module.topLevel : []) {
     if (!stmt) continue;
     if (stmt.type === 'if_statement' && /^if\s+(?:__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)/.test(stmt.text)) return true;
   }
   for (const call of module.calls) {
-    if (call.callee !== undefined || call.func.type !== 'identifier' || insideFunction(call.node)) continue;
+    if (call.callee !== undefined || call.calleeShape.type !== 'identifier' || inFunction(call.scope)) continue;
     // Decorators run at import time in libraries too.
     let decorator = false;
     for (let p = call.node.parent; p && p.type !== 'module'; p = p.parent) if (p.type === 'decorator') decorator = true;
@@ -214,7 +233,7 @@ export function trainingEvidence(module: PythonModule): Node | undefined {
       if (methodCalls && !methodCalls.has(call)) {
         if (call.callee === undefined || !TRAINER_CALLEE.test(call.callee)) continue;
       } else if (!isTrainingCall(call)) continue;
-      if (!insideFunction(call.node)) {
+      if (!inFunction(call.scope)) {
         found = call.node;
         break;
       }

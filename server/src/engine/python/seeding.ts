@@ -40,6 +40,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Binding, CallSite, PythonModule, Scope } from './module';
+import { firstAtOrAfter, offsetsOf } from './source-offsets';
 
 export type RngLib = 'python' | 'numpy' | 'torch' | 'cuda' | 'tensorflow';
 export const RNG_LIBS: readonly RngLib[] = ['python', 'numpy', 'torch', 'cuda', 'tensorflow'];
@@ -75,8 +76,8 @@ export interface Seeder {
 
 const seed = (libs: RngLib[], keyword = 'seed', defaultIsFixed = false): Seeder => ({ libs, seedArg: [0, keyword], defaultIsFixed });
 
-/** Library calls that seed global generators, by qualified name. */
-const SEEDERS: Record<string, Seeder> = {
+/** Library calls that seed global generators, by qualified name (a map: looked up for every call of a file). */
+const SEEDERS = new Map<string, Seeder>(Object.entries({
   'random.seed': seed(['python'], 'a'),
   'random.setstate': { libs: ['python'] },
   'numpy.random.seed': seed(['numpy']),
@@ -116,12 +117,12 @@ const SEEDERS: Record<string, Seeder> = {
   'detectron2.utils.env.seed_all_rng': seed(PY_NP_TORCH),
   'fastai.torch_core.set_seed': seed(PY_NP_TORCH, 's'),
   'ignite.utils.manual_seed': seed(PY_NP_TORCH),
-};
+}));
 
 /** Lightning (`lightning`, `pytorch_lightning`, `lightning_fabric`, their utilities) and PyG: `seed_everything()` defaults to 0. */
 export function seederOf(callee: string | undefined): Seeder | undefined {
   if (!callee) return undefined;
-  const known = SEEDERS[callee];
+  const known = SEEDERS.get(callee);
   if (known) return known;
   if (callee.endsWith('.seed_everything')) return seed(PY_NP_TORCH, 'seed', true);
   return undefined;
@@ -215,10 +216,13 @@ export interface CallState {
 
 type SeedMap = Map<RngLib, SeedEvent>;
 
+/** What a call seeds that is neither a seeding function nor a helper (shared: do not modify). */
+const SEEDS_NOTHING: { libs: RngLib[]; opaque?: boolean } = { libs: [] };
+
 export class SeedingAnalysis {
   private readonly visits = new Map<CallSite, CallState>();
-  private readonly eventsByScope = new Map<Scope, CallSite[]>();
-  private readonly scopeByNode = new Map<string, Scope>();
+  /** Function and class scopes by kind and start offset (built on first ask). */
+  private scopeByNode?: Map<string, Scope>;
   private readonly walked = new Set<Scope>();
   /** First walk position inside each walked function. */
   private readonly walkStart = new Map<Scope, number>();
@@ -247,15 +251,6 @@ export class SeedingAnalysis {
   private readonly defScopeCache = { function: new Map<Binding, Scope | undefined>(), class: new Map<Binding, Scope | undefined>() };
 
   constructor(readonly module: PythonModule) {
-    for (const s of module.scopes) if (s.node) this.scopeByNode.set(`${s.kind}:${s.node.startIndex}`, s);
-    for (const c of module.calls) {
-      const exec = executionScope(c.scope);
-      const list = this.eventsByScope.get(exec);
-      if (list) list.push(c);
-      else this.eventsByScope.set(exec, [c]);
-    }
-    // Inner calls finish first; `end` is read once per call (and carried across edits).
-    for (const list of this.eventsByScope.values()) list.sort((a, b) => a.end - b.end || b.node.startIndex - a.node.startIndex);
     this.mainGuard = findMainGuard(module);
     const anywhere: SeedMap = new Map();
     for (const c of module.calls) {
@@ -287,6 +282,8 @@ export class SeedingAnalysis {
 
   /** The libraries a call seeds by itself (a library seeding function or an opaque helper). */
   seedsOf(c: CallSite): { libs: RngLib[]; opaque?: boolean } {
+    // Most calls are neither: settled without a cache entry (one per call of the file otherwise).
+    if (!seederOf(c.callee) && !this.mayNameSeed(c.func)) return SEEDS_NOTHING;
     let known = this.seedsCache.get(c);
     if (!known) {
       known = this.computeSeedsOf(c);
@@ -315,6 +312,9 @@ export class SeedingAnalysis {
 
   /** A call named like a seeding helper whose body this file cannot see. */
   isOpaqueHelper(c: CallSite): boolean {
+    // The name must contain `seed`: a callee whose source text has no `seed` in it is no
+    // helper, and that is known without asking the node for its name.
+    if (!this.mayNameSeed(c.func)) return false;
     let known = this.opaqueCache.get(c);
     if (known === undefined) {
       known = this.computeIsOpaqueHelper(c);
@@ -324,9 +324,6 @@ export class SeedingAnalysis {
   }
 
   private computeIsOpaqueHelper(c: CallSite): boolean {
-    // The name must contain `seed`: a callee whose source text has no `seed` in it is no
-    // helper, and that is known without asking the node for its name.
-    if (!this.mayNameSeed(c.func)) return false;
     const name = calledName(c.func);
     if (!name || !/seed/i.test(name) || NOT_HELPER_NAMES.has(name) || /^_?get_|^initial_seed/i.test(name) || /^seed_?sequence$/i.test(name)) return false;
     if (c.callee !== undefined) {
@@ -344,10 +341,15 @@ export class SeedingAnalysis {
     return true;
   }
 
-  private readonly wordOffsets = new Map<string, number[]>();
+  /**
+   * Where `seed` occurs in the source, in any case (asked for every call: found once). A
+   * copy: the shared array moves on to the next source anything asks about.
+   */
+  private seedOffsets?: number[];
 
   private mayNameSeed(node: Node): boolean {
-    return this.mentions(node, 'seed');
+    this.seedOffsets ??= [...offsetsOf(this.module.source, 'seed', true)];
+    return occursWithin(this.seedOffsets, 'seed'.length, node);
   }
 
   /**
@@ -356,27 +358,36 @@ export class SeedingAnalysis {
    * wasm heap and copies it out.
    */
   mentions(node: Node, word: string): boolean {
-    let at = this.wordOffsets.get(word);
-    if (!at) {
-      at = [];
-      const re = new RegExp(word, 'gi');
-      for (let m = re.exec(this.module.source); m; m = re.exec(this.module.source)) at.push(m.index);
-      this.wordOffsets.set(word, at);
+    return occursWithin(offsetsOf(this.module.source, word, true), word.length, node);
+  }
+
+  /**
+   * The calls a scope's body runs (those of its comprehensions and class bodies included),
+   * in the order they finish: inner calls first. Gathered as each scope is walked (once):
+   * the scopes the walk never reaches need neither their calls nor their calls' ends (read
+   * from the wasm heap for a call of a chunk the edit parsed again).
+   */
+  private callsRunBy(scope: Scope): CallSite[] {
+    const calls = this.module.calls;
+    const out: CallSite[] = [];
+    if (scope.kind === 'module') {
+      for (const c of calls) if (executionScope(c.scope) === scope) out.push(c);
+    } else {
+      // The module's calls are in document order: those of a function lie in its span.
+      let lo = 0;
+      let hi = calls.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (calls[mid].node.startIndex < scope.start) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < calls.length && calls[i].node.startIndex < scope.end; i++) if (executionScope(calls[i].scope) === scope) out.push(calls[i]);
     }
-    if (!at.length) return false;
-    const start = node.startIndex;
-    let lo = 0;
-    let hi = at.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (at[mid] < start) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < at.length && at[lo] + word.length <= node.endIndex;
+    return out.sort((a, b) => a.end - b.end || b.node.startIndex - a.node.startIndex);
   }
 
   private walk(scope: Scope): void {
-    for (const c of this.eventsByScope.get(scope) ?? []) {
+    for (const c of this.callsRunBy(scope)) {
       if (!this.visits.has(c)) this.visits.set(c, { executed: true, seq: this.seq++, seeded: this.state, entry: this.stack[0] ?? c });
       const { libs, opaque } = this.seedsOf(c);
       for (const lib of libs) {
@@ -481,6 +492,7 @@ export class SeedingAnalysis {
     const cache = this.defScopeCache[kind];
     if (cache.has(b)) return cache.get(b);
     const def = b.node.parent;
+    this.scopeByNode ??= new Map(this.module.scopes.flatMap((s) => (s.node ? [[`${s.kind}:${s.node.startIndex}`, s] as const] : [])));
     const scope = def ? this.scopeByNode.get(`${kind}:${def.startIndex}`) : undefined;
     cache.set(b, scope);
     return scope;
@@ -533,8 +545,17 @@ const calledNames = new WeakMap<Node, string | undefined>();
 
 /** The module-level `if __name__ == "__main__":` statement. */
 export function findMainGuard(module: PythonModule): Node | undefined {
-  for (const s of module.topLevel) {
-    if (s?.type !== 'if_statement') continue;
+  // The guard spells `__main__`: only the statements holding an occurrence of it are asked
+  // for their type and condition (each answer crosses into the wasm heap).
+  const occurrences = offsetsOf(module.source, '__main__');
+  if (!occurrences.length) return undefined;
+  const statements = module.topLevel;
+  let k = 0;
+  for (const offset of occurrences) {
+    // The last statement starting at or before the occurrence (starts are plain properties).
+    while (k + 1 < statements.length && statements[k + 1].startIndex <= offset) k++;
+    const s = statements[k];
+    if (!s || s.startIndex > offset || s.type !== 'if_statement') continue;
     const cond = s.childForFieldName('condition');
     if (cond?.type !== 'comparison_operator') continue;
     const parts = cond.namedChildren.filter((n): n is Node => !!n);
@@ -627,34 +648,39 @@ const KERAS_INITIALIZERS = new Set([
   'lecun_uniform', 'variance_scaling', 'orthogonal',
 ]);
 
+/** A line break in a callee's text, with a `\` before it and the spaces around it. */
+const LINE_BREAK = /\s*\\?\r?\n\s*/g;
+
 /** A callee's source text on one line (`torch.LongTensor(n) \\\n .random_` -> `torch.LongTensor(n).random_`). */
 function calleeText(c: CallSite): string {
-  return c.func.text.replace(/\s*\\?\r?\n\s*/g, '');
+  return (c.calleeShape.text ?? c.func.text).replace(LINE_BREAK, '');
 }
 
-const doubleStars = new WeakMap<PythonModule, number[]>();
+/** Whether a node's text holds one of the occurrences (of a string `length` long) at `offsets`. */
+function occursWithin(offsets: readonly number[], length: number, node: Node): boolean {
+  if (!offsets.length) return false;
+  const i = firstAtOrAfter(offsets, node.startIndex);
+  return i < offsets.length && offsets[i] + length <= node.endIndex;
+}
 
 /**
- * `c.hasKeywordSplat`, without taking the call's arguments apart when its source text has
- * no `**` (offsets of `**` in the source, found once per module).
+ * Whether a call's source text contains a string, from the string's offsets in the source
+ * and the call's cached end: the call's own text crosses into the wasm heap and copies it out.
  */
+function callMentions(module: PythonModule, c: CallSite, text: string): boolean {
+  const at = offsetsOf(module.source, text);
+  const i = firstAtOrAfter(at, c.node.startIndex);
+  return i < at.length && at[i] + text.length <= c.end;
+}
+
+/** `c.keyword(name)`, settled from the source text for a call that does not mention the name (most calls asked). */
+function keywordArgument(module: PythonModule, c: CallSite, name: string): Node | undefined {
+  return callMentions(module, c, name) ? c.keyword(name) : undefined;
+}
+
+/** `c.hasKeywordSplat`, without taking the call's arguments apart when its source text has no `**`. */
 function keywordSplat(module: PythonModule, c: CallSite): boolean {
-  let at = doubleStars.get(module);
-  if (!at) {
-    at = [];
-    for (let i = module.source.indexOf('**'); i >= 0; i = module.source.indexOf('**', i + 1)) at.push(i);
-    doubleStars.set(module, at);
-  }
-  const start = c.node.startIndex;
-  let lo = 0;
-  let hi = at.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (at[mid] < start) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo >= at.length || at[lo] + 2 > c.end) return false;
-  return c.hasKeywordSplat;
+  return callMentions(module, c, '**') && c.hasKeywordSplat;
 }
 
 function isNone(module: PythonModule, node: Node | undefined, scope: Scope): boolean {
@@ -663,7 +689,7 @@ function isNone(module: PythonModule, node: Node | undefined, scope: Scope): boo
 
 /** The argument is given (by position or keyword; position -1 for keyword-only) and is not None. */
 function given(module: PythonModule, c: CallSite, position: number, name: string): boolean {
-  const a = position < 0 ? c.keyword(name) : c.argument(position, name);
+  const a = keywordArgument(module, c, name) ?? (position < 0 ? undefined : c.positional[position]);
   return !!a && !isNone(module, a, c.scope);
 }
 
@@ -682,60 +708,85 @@ function isCudaDevice(module: PythonModule, node: Node | undefined, scope: Scope
   return false;
 }
 
+/**
+ * How the calls of one callee draw from a global generator: the use a call makes, once its
+ * arguments are looked at (undefined when they pass a generator or a seed). What a callee
+ * draws from depends on its name alone: decided once per callee of a module.
+ */
+type UseCheck = (module: PythonModule, c: CallSite) => RngUse | undefined;
+
+/** A use unless the call passes a `generator` (keyword-only). */
+function unlessGenerator(lib: RngLib, how: string, lazy?: true): UseCheck {
+  return (module, c) => {
+    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
+    return lazy ? { call: c, lib, what: calleeText(c), how, lazy } : { call: c, lib, what: calleeText(c), how };
+  };
+}
+
 /** Keyword arguments of torch samplers by position: where `generator` sits. */
-function torchUse(module: PythonModule, c: CallSite, name: string): RngUse | undefined {
-  const callee = c.callee!;
-  if (callee.startsWith('torch.nn.init.') && TORCH_INIT.has(name)) {
-    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
-    return { call: c, lib: 'torch', what: calleeText(c), how: 'initializes the tensor from' };
-  }
+function torchCheck(callee: string, name: string): UseCheck | undefined {
+  if (callee.startsWith('torch.nn.init.') && TORCH_INIT.has(name)) return unlessGenerator('torch', 'initializes the tensor from');
   if ((callee === `torch.${name}` || callee === `torch.random.${name}`) && TORCH_SAMPLERS.has(name)) {
-    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
-    const lib: RngLib = isCudaDevice(module, c.keyword('device'), c.scope) ? 'cuda' : 'torch';
-    return { call: c, lib, what: calleeText(c), how: 'draws from' };
+    return (module, c) => {
+      if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
+      const lib: RngLib = isCudaDevice(module, keywordArgument(module, c, 'device'), c.scope) ? 'cuda' : 'torch';
+      return { call: c, lib, what: calleeText(c), how: 'draws from' };
+    };
   }
-  if (callee.startsWith('torch.') && /\(\)\.[a-z_]+_$/.test(callee) && TENSOR_IN_PLACE.has(name)) {
-    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
-    return { call: c, lib: 'torch', what: calleeText(c), how: 'fills the tensor from' };
-  }
-  if (/^torch\.distributions\.[\w.]+\(\)\.(r?sample|sample_n)$/.test(callee)) return { call: c, lib: 'torch', what: calleeText(c), how: 'draws from' };
+  if (callee.startsWith('torch.') && /\(\)\.[a-z_]+_$/.test(callee) && TENSOR_IN_PLACE.has(name)) return unlessGenerator('torch', 'fills the tensor from');
+  if (/^torch\.distributions\.[\w.]+\(\)\.(r?sample|sample_n)$/.test(callee)) return (_, c) => ({ call: c, lib: 'torch', what: calleeText(c), how: 'draws from' });
   if ((callee === `torch.nn.${name}` || callee === `torch.nn.modules.${name}`) && TORCH_LAYERS.has(name)) {
-    return { call: c, lib: 'torch', what: calleeText(c), how: 'initializes its weights from' };
+    return (_, c) => ({ call: c, lib: 'torch', what: calleeText(c), how: 'initializes its weights from' });
   }
   if (callee === 'torch.utils.data.DataLoader' || callee === 'torch.utils.data.dataloader.DataLoader') {
-    const shuffle = c.argument(2, 'shuffle');
-    if (!shuffle || module.constantValue(shuffle, c.scope)?.kind !== 'bool' || !(module.constantValue(shuffle, c.scope) as { value: boolean }).value) return undefined;
-    if (given(module, c, 12, 'generator') || keywordSplat(module, c)) return undefined;
-    return { call: c, lib: 'torch', what: `${calleeText(c)}(shuffle=True)`, how: 'without a generator shuffles with', lazy: true };
+    return (module, c) => {
+      const shuffle = c.argument(2, 'shuffle');
+      if (!shuffle || module.constantValue(shuffle, c.scope)?.kind !== 'bool' || !(module.constantValue(shuffle, c.scope) as { value: boolean }).value) return undefined;
+      if (given(module, c, 12, 'generator') || keywordSplat(module, c)) return undefined;
+      return { call: c, lib: 'torch', what: `${calleeText(c)}(shuffle=True)`, how: 'without a generator shuffles with', lazy: true };
+    };
   }
   if ((callee === `torch.utils.data.${name}` || callee === `torch.utils.data.sampler.${name}`) && TORCH_SAMPLER_CLASSES.has(name)) {
-    if (given(module, c, -1, 'generator') || keywordSplat(module, c)) return undefined;
-    return { call: c, lib: 'torch', what: calleeText(c), how: 'without a generator samples with', lazy: true };
+    return unlessGenerator('torch', 'without a generator samples with', true);
   }
   if (callee === 'torch.utils.data.random_split' || callee === 'torch.utils.data.dataset.random_split') {
-    if (given(module, c, 2, 'generator') || c.hasSplat) return undefined;
-    return { call: c, lib: 'torch', what: calleeText(c), how: 'without a generator splits with' };
+    return (module, c) => (given(module, c, 2, 'generator') || c.hasSplat ? undefined : { call: c, lib: 'torch', what: calleeText(c), how: 'without a generator splits with' });
   }
   return undefined;
 }
 
-function tensorflowUse(module: PythonModule, c: CallSite): RngUse | undefined {
-  const callee = c.callee!;
-  const seeded = () => given(module, c, -1, 'seed') || keywordSplat(module, c);
+function tensorflowCheck(callee: string): UseCheck | undefined {
+  const seeded = (module: PythonModule, c: CallSite) => given(module, c, -1, 'seed') || keywordSplat(module, c);
   const tf = /^tensorflow\.(?:compat\.v[12]\.)?(.+)$/.exec(callee);
   if (tf) {
     const rest = tf[1];
     if ((rest.startsWith('random.') && TF_OPS.has(rest.slice(7))) || TF1_OPS.has(rest) || /^image\.random_\w+$/.test(rest) || rest === 'nn.dropout') {
-      return seeded() ? undefined : { call: c, lib: 'tensorflow', what: calleeText(c), how: 'without seed= draws from' };
+      return (module, c) => (seeded(module, c) ? undefined : { call: c, lib: 'tensorflow', what: calleeText(c), how: 'without seed= draws from' });
     }
     if (/^data\.Dataset\.\w+\(\)(\.\w+\(\))*\.shuffle$/.test(rest)) {
-      return given(module, c, 1, 'seed') || keywordSplat(module, c) ? undefined : { call: c, lib: 'tensorflow', what: 'Dataset.shuffle', how: 'without seed= shuffles with' };
+      return (module, c) => (given(module, c, 1, 'seed') || keywordSplat(module, c) ? undefined : { call: c, lib: 'tensorflow', what: 'Dataset.shuffle', how: 'without seed= shuffles with' });
     }
   }
   const init = /^(?:tensorflow\.keras|keras|tf_keras)\.initializers\.(\w+)$/.exec(callee);
   if (init && KERAS_INITIALIZERS.has(init[1])) {
-    return seeded() ? undefined : { call: c, lib: 'tensorflow', alsoSeededBy: ['python'], what: calleeText(c), how: 'without seed= draws its weights from', lazy: true };
+    return (module, c) => (seeded(module, c) ? undefined : { call: c, lib: 'tensorflow', alsoSeededBy: ['python'], what: calleeText(c), how: 'without seed= draws its weights from', lazy: true });
   }
+  return undefined;
+}
+
+/** How calls of a callee draw from a global generator; undefined when they do not. */
+function useCheckOf(callee: string): UseCheck | undefined {
+  const dot = callee.lastIndexOf('.');
+  const name = callee.slice(dot + 1);
+  if (callee === `random.${name}` && PY_RANDOM.has(name)) return (_, c) => ({ call: c, lib: 'python', what: calleeText(c), how: 'draws from' });
+  if ((callee === `numpy.random.${name}` || callee === `numpy.random.mtrand.${name}`) && NP_LEGACY.has(name)) {
+    return (_, c) => ({ call: c, lib: 'numpy', what: calleeText(c), how: 'draws from' });
+  }
+  if (/^scipy\.stats\.\w+(\(\))?\.rvs$/.test(callee)) {
+    return (module, c) => (given(module, c, -1, 'random_state') || keywordSplat(module, c) ? undefined : { call: c, lib: 'numpy', what: calleeText(c), how: 'without random_state draws from' });
+  }
+  if (callee.startsWith('torch.')) return torchCheck(callee, name);
+  if (callee.startsWith('tensorflow.') || callee.startsWith('keras.') || callee.startsWith('tf_keras.')) return tensorflowCheck(callee);
   return undefined;
 }
 
@@ -753,24 +804,15 @@ const rngUses = new WeakMap<PythonModule, RngUse[]>();
 
 function findGlobalRngUses(module: PythonModule): RngUse[] {
   const out: RngUse[] = [];
+  // A file calls few distinct callees, many times each.
+  const checks = new Map<string, UseCheck | null>();
   for (const c of module.calls) {
     const callee = c.callee;
     if (!callee) continue;
-    const dot = callee.lastIndexOf('.');
-    const name = callee.slice(dot + 1);
-    if (callee === `random.${name}` && PY_RANDOM.has(name)) {
-      out.push({ call: c, lib: 'python', what: calleeText(c), how: 'draws from' });
-    } else if ((callee === `numpy.random.${name}` || callee === `numpy.random.mtrand.${name}`) && NP_LEGACY.has(name)) {
-      out.push({ call: c, lib: 'numpy', what: calleeText(c), how: 'draws from' });
-    } else if (/^scipy\.stats\.\w+(\(\))?\.rvs$/.test(callee)) {
-      if (!given(module, c, -1, 'random_state') && !keywordSplat(module, c)) out.push({ call: c, lib: 'numpy', what: calleeText(c), how: 'without random_state draws from' });
-    } else if (callee.startsWith('torch.')) {
-      const u = torchUse(module, c, name);
-      if (u) out.push(u);
-    } else if (callee.startsWith('tensorflow.') || callee.startsWith('keras.') || callee.startsWith('tf_keras.')) {
-      const u = tensorflowUse(module, c);
-      if (u) out.push(u);
-    }
+    let check = checks.get(callee);
+    if (check === undefined) checks.set(callee, (check = useCheckOf(callee) ?? null));
+    const use = check?.(module, c);
+    if (use) out.push(use);
   }
   return out;
 }
@@ -818,7 +860,7 @@ function assignedTo(node: Node): string | undefined {
 }
 
 /** Calls that take a seed or key, with the position and keyword of the seed. */
-const SEED_SINKS: Record<string, [number, string]> = {
+const SEED_SINKS = new Map<string, [number, string]>(Object.entries({
   'numpy.random.default_rng': [0, 'seed'],
   'numpy.random.RandomState': [0, 'seed'],
   'numpy.random.SeedSequence': [0, 'entropy'],
@@ -827,14 +869,14 @@ const SEED_SINKS: Record<string, [number, string]> = {
   'tensorflow.random.Generator.from_seed': [0, 'seed'],
   'jax.random.PRNGKey': [0, 'seed'],
   'jax.random.key': [0, 'seed'],
-};
+}));
 
 /** The source texts passed as seeds anywhere in the module (`args.seed`, `opt.manualSeed`). */
 export function seedArgumentTexts(module: PythonModule, analysis: SeedingAnalysis): Set<string> {
   const out = new Set<string>();
   for (const c of module.calls) {
     const seeder = seederOf(c.callee);
-    const sink = c.callee ? SEED_SINKS[c.callee] : undefined;
+    const sink = c.callee ? SEED_SINKS.get(c.callee) : undefined;
     // Otherwise only a call whose text says `seed` or `random_state` passes a seed: test that first, it is cheap.
     if (!seeder && !sink && !analysis.mentions(c.node, 'seed') && !analysis.mentions(c.node, 'random_state')) continue;
     const at = seeder?.seedArg ?? sink ?? (analysis.isOpaqueHelper(c) || /seed/i.test(calledName(c.func) ?? '') ? ([0, 'seed'] as [number, string]) : undefined);
@@ -918,12 +960,16 @@ export function unseededUses(module: PythonModule): RngUsesReport {
   const analysis = seedingOf(module);
   const uses = globalRngUses(module);
   const executedUse = uses.some((u) => analysis.at(u.call).executed);
-  const seedTexts = seedArgumentTexts(module, analysis);
+  let seedTexts: Set<string> | undefined;
   const byLib = new Map<RngLib, Array<{ use: RngUse; state: CallState }>>();
   for (const use of uses) {
     const state = analysis.at(use.call);
     const seeded = use.lazy ? analysis.anywhere : state.seeded;
     if (isSeededFor(use, seeded)) continue;
+    // The cheap test first: in a library module (no code of its own runs) the uses in
+    // functions end here, before the seed texts are gathered.
+    if (!state.executed && !analysis.runsCode(executedUse)) continue;
+    seedTexts ??= seedArgumentTexts(module, analysis);
     // Picking the seed itself (`if seed is None: seed = random.randint(1, 10000)`, then
     // seeding with it and usually logging it) is not unseeded randomness.
     // The name the draw is assigned to, only when something can ask for it (`node.parent`
@@ -934,7 +980,6 @@ export function unseededUses(module: PythonModule): RngUsesReport {
     if (onlyExampleInput(module, use.call.node, target)) continue;
     // DataLoader workers reseed Python's random and NumPy from PyTorch's generator.
     if ((use.lib === 'python' || use.lib === 'numpy') && seeded.has('torch') && inTorchDatasetMethod(module, use.call.scope)) continue;
-    if (!state.executed && !analysis.runsCode(executedUse)) continue;
     const list = byLib.get(use.lib);
     if (list) list.push({ use, state });
     else byLib.set(use.lib, [{ use, state }]);
