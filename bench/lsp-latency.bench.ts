@@ -293,7 +293,7 @@ ${table(['File', 'Edits', 'p50 ms', 'p95 ms', 'max ms', 'server CPU per edit (ms
   ...sweep.filter((w) => w.oneFunction).map((w) => sweepRow(`${int(w.lines)} lines, one function`, w.d, w.cpu)),
 ])}
 
-CPU time, which the load on a shared machine inflates much less than wall time: the server process used **${fixed(serverCpuPerEdit, 1)} ms of CPU per measured edit** (mean over the ${overall.n} edits, every thread of the process, from /proc); the in-process engine replay used p50 ${fixed(cpuDist.p50, 1)} ms / p95 ${fixed(cpuDist.p95, 1)} ms of CPU per edit. ${cpuDist.p95 < TARGET_P95_MS ? 'The CPU work fits the target; the wall-time miss is waiting for a core.' : `Even as CPU time the work per edit is over the ${TARGET_P95_MS} ms target, so it is not only the load: see where it goes below.`}
+CPU time, which the load on a shared machine inflates much less than wall time: the server process used **${fixed(serverCpuPerEdit, 1)} ms of CPU per measured edit** (mean over the ${overall.n} edits, every thread of the process, from /proc); the in-process engine replay used p50 ${fixed(cpuDist.p50, 1)} ms / p95 ${fixed(cpuDist.p95, 1)} ms of CPU per edit. ${overall.p95 < TARGET_P95_MS ? '' : serverCpuPerEdit < TARGET_P95_MS ? 'The CPU work per edit fits the target; the wall-time miss is waiting for a core. ' : `Even as CPU time the work per edit is over the ${TARGET_P95_MS} ms target, so it is not only the load: see where it goes below. `}The replay runs in the benchmark process: its garbage collection (of the edit plans and the LSP run's data too) is counted in these CPU times.
 
 ### Where the engine's time goes per edit (CPU ms, in-process replay of the measured edits)
 
