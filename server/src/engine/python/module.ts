@@ -121,10 +121,15 @@ export type ConstValue =
   | { kind: 'number'; value: number; text: string }
   | { kind: 'string'; value: string };
 
+/** The name an expression's text starts with (undefined when it starts otherwise, or with a name outside ASCII). */
+const LEADING_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?![^.\s])/;
+
 /** The callee expression's node type, and its text when a name or attribute: all that name resolution reads of it first. */
 export interface CalleeShape {
   readonly type: string;
   readonly text?: string;
+  /** The name the text starts with (`np` of `np.random.rand`): what resolution looks up first. */
+  readonly head?: string;
 }
 
 export class CallSite {
@@ -144,7 +149,7 @@ export class CallSite {
     this.argumentListNode = argumentList;
   }
 
-  /** `node.endIndex`, read once (each read crosses into the wasm heap) and carried to the next version like `calleeShape`. */
+  /** `node.endIndex`, read once (each read crosses into the wasm heap) and kept while the call's chunk is unchanged, like `calleeShape`. */
   get end(): number {
     this.endOffset ??= this.node.endIndex;
     return this.endOffset;
@@ -163,11 +168,12 @@ export class CallSite {
     }
   }
 
-  /** Read once per call and carried to the next version of the module while the call's statement is unchanged. */
+  /** Read once per call and kept while the call's chunk is unchanged. */
   get calleeShape(): CalleeShape {
     if (!this.shape) {
       const type = this.func.type;
-      this.shape = type === 'identifier' || type === 'attribute' ? { type, text: this.func.text } : { type };
+      const text = type === 'identifier' || type === 'attribute' ? this.func.text : undefined;
+      this.shape = text === undefined ? { type } : { type, text, head: LEADING_NAME.exec(text)?.[0] };
     }
     return this.shape;
   }
@@ -480,8 +486,8 @@ export class PythonModule {
       const all = !changed || fresh.has(chunk);
       if (!all && !changed.size) continue;
       for (const site of chunk.calls) {
-        const text = site.calleeShape.text;
-        if (all || text === undefined || changed.has(text.split('.', 1)[0])) site.callee = this.resolveCallee(site);
+        const head = site.calleeShape.head;
+        if (all || head === undefined || changed.has(head)) site.callee = this.resolveCallee(site);
       }
     }
   }
