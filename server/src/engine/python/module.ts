@@ -363,7 +363,9 @@ class Chunk {
  */
 function shiftNode(n: Node, delta: number, rows: number): void {
   n.startIndex += delta;
-  if (rows) n.startPosition = { row: n.startPosition.row + rows, column: n.startPosition.column };
+  // In place: each node object has a point of its own, and a new one per node and edit
+  // would be thousands of long-lived objects for the garbage collector to move.
+  if (rows) n.startPosition.row += rows;
   const cached = n as unknown as { _children?: unknown; _namedChildren?: unknown };
   if (cached._children !== undefined) cached._children = undefined;
   if (cached._namedChildren !== undefined) cached._namedChildren = undefined;
