@@ -148,7 +148,6 @@ function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
   if (module.hasError) return undefined;
   const source = module.source;
   const out = new Set<CallSite>();
-  let byStart: Map<number, CallSite[]> | undefined;
   for (const word of METHOD_WORDS) {
     for (const at of offsetsOf(source, word)) {
       if (isWordCharAt(source, at - 1) || isWordCharAt(source, at + word.length)) continue;
@@ -167,15 +166,7 @@ function methodCallCandidates(module: PythonModule): Set<CallSite> | undefined {
       if (attribute?.type !== 'attribute') continue;
       const call = attribute.parent;
       if (call?.type !== 'call') continue;
-      if (!byStart) {
-        byStart = new Map();
-        for (const c of module.calls) {
-          const list = byStart.get(c.node.startIndex);
-          if (list) list.push(c);
-          else byStart.set(c.node.startIndex, [c]);
-        }
-      }
-      const site = byStart.get(call.startIndex)?.find((c) => c.node.equals(call));
+      const site = module.callSiteOf(call);
       if (site) out.add(site);
     }
   }
