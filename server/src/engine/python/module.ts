@@ -575,6 +575,7 @@ export class PythonModule {
     const before = previous.source;
     const { head, tail } = changedSpan(before, source);
     const oldEnd = before.length - tail;
+    const newEnd = source.length - tail;
     const delta = source.length - before.length;
     const old = previous.chunks;
     // The first chunk the change may alter: its end is a statement start read up to BOUNDARY_LOOKAHEAD on.
@@ -582,36 +583,30 @@ export class PythonModule {
     while (first < old.length - 1 && old[first].end + BOUNDARY_LOOKAHEAD <= head) first++;
     const ref = previous.ref;
     ref.text = source;
-    const lines = (text: string, from: number, to: number) => {
-      let n = 0;
-      for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
-      return n;
-    };
-    const rows = lines(source, head, source.length - tail) - lines(before, head, oldEnd);
+    const rows = pointAt(source, head, 0, newEnd).row - pointAt(before, head, 0, oldEnd).row;
     // Old chunks in the unchanged tail, by where they start in the new text.
     const resume = new Map<number, number>();
     for (let j = first + 1; j < old.length; j++) if (old[j].start >= oldEnd) resume.set(old[j].start + delta, j);
     const chunks = old.slice(0, first);
     const fresh = new Set<Chunk>();
     const scanner = new ChunkScanner(source, old[first].start);
-    let start = old[first].start;
-    let row = old[first].startRow;
+    let { start, startRow: row } = old[first];
     let taken = old.length;
+    const was = old[first];
     for (;;) {
       const end = scanner.next();
       // The change stayed inside one chunk (in a long function or class, say): tree-sitter
       // reparses it incrementally, reusing the unchanged subtrees of its old tree.
-      const was = old[first];
       const within = chunks.length === first && start === was.start && (end ?? source.length) === was.end + delta && oldEnd <= was.end;
       if (within)
         was.tree.edit(
           new Edit({
             startIndex: head,
             oldEndIndex: oldEnd,
-            newEndIndex: source.length - tail,
+            newEndIndex: newEnd,
             startPosition: pointAt(before, was.start, was.startRow, head),
             oldEndPosition: pointAt(before, was.start, was.startRow, oldEnd),
-            newEndPosition: pointAt(source, was.start, was.startRow, source.length - tail),
+            newEndPosition: pointAt(source, was.start, was.startRow, newEnd),
           }),
         );
       const chunk = PythonModule.parseChunk(grammar, ref, start, end ?? source.length, row, within ? was.tree : undefined);
